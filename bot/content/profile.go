@@ -1,0 +1,112 @@
+package content
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Profile is what a person has told, one value per profile field. A field is
+// unknown until answered and stays unknown when the person declines: unknown
+// is never the same as "no".
+type Profile struct {
+	content *Content
+	vals    []val
+	// declined marks fields the person chose not to answer, so explanations
+	// can tell "you did not want to say" from "not asked".
+	declined []bool
+}
+
+// NewProfile returns a profile with every field unknown.
+func (c *Content) NewProfile() *Profile {
+	return &Profile{content: c, vals: make([]val, len(c.Fields)), declined: make([]bool, len(c.Fields))}
+}
+
+// Known reports whether the field has a value.
+func (p *Profile) Known(f *Field) bool { return p.vals[f.Index].k != kUnknown }
+
+// Declined reports whether the person chose not to answer the field.
+func (p *Profile) Declined(f *Field) bool { return p.declined[f.Index] }
+
+// Values returns the field's value as text: one item for String, Int and
+// Bool fields, the chosen values for a List field, nil when unknown.
+func (p *Profile) Values(f *Field) []string {
+	v := p.vals[f.Index]
+	switch v.k {
+	case kString:
+		return []string{v.s}
+	case kInt:
+		return []string{strconv.Itoa(v.i)}
+	case kBool:
+		return []string{strconv.FormatBool(v.b)}
+	case kList:
+		out := make([]string, len(v.l))
+		for i, e := range v.l {
+			out[i] = e.s
+		}
+		return out
+	}
+	return nil
+}
+
+// Set gives field f a value from its text form (as stored in an Answer). It
+// reports false, changing nothing, when the text is not a valid value.
+func (p *Profile) Set(f *Field, value string) bool {
+	v, ok := parseValue(f, value)
+	if !ok {
+		return false
+	}
+	p.vals[f.Index] = v
+	p.declined[f.Index] = false
+	return true
+}
+
+// Decline records that the person chose not to answer f: it stays unknown.
+func (p *Profile) Decline(f *Field) {
+	p.vals[f.Index] = val{}
+	p.declined[f.Index] = true
+}
+
+// Clear makes f unknown and not declined, as if never asked.
+func (p *Profile) Clear(f *Field) {
+	p.vals[f.Index] = val{}
+	p.declined[f.Index] = false
+}
+
+func parseValue(f *Field, s string) (val, bool) {
+	switch f.Type {
+	case Int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return val{}, false
+		}
+		return val{k: kInt, i: n}, true
+	case Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil || (s != "true" && s != "false") {
+			return val{}, false
+		}
+		return val{k: kBool, b: b}, true
+	case List:
+		if s == "" {
+			return val{}, false
+		}
+		parts := strings.Split(s, ListSep)
+		l := make([]val, 0, len(parts))
+		for _, x := range parts {
+			if !f.values[x] {
+				return val{}, false
+			}
+			l = append(l, val{k: kString, s: x})
+		}
+		return val{k: kList, l: l}, true
+	default:
+		if f.Enum() && !f.values[s] {
+			return val{}, false
+		}
+		return val{k: kString, s: s}, true
+	}
+}
+
+// ListSep joins the values of a List field in an Answer. Values are ids, so
+// they never contain it.
+const ListSep = ","

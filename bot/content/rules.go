@@ -1,0 +1,279 @@
+package content
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+type ruleNodes struct {
+	kinds, tags, services []*node
+	at                    *node
+}
+
+func (l *loader) loadRules(f *contentFile) {
+	if f.root == nil {
+		return
+	}
+	m := l.fields(f.root, "rules file", keySpec{required: []string{"rules"},
+		hints: map[string]string{"services": "Services go in files under rules/services/.", "organizations": "Organizations go in files under rules/services/.",
+			"fields": "Profile fields go in rules/profile.yaml.", "kinds": "Kinds go in rules/kinds.yaml."}})
+	if m == nil {
+		return
+	}
+	for _, item := range l.list(m["rules"], "rules") {
+		rm := l.fields(item, "rule", keySpec{required: []string{"id", "suggest", "because"}, optional: []string{"when", "score"},
+			hints: map[string]string{"if": "A rule's condition is written when:.", "reason": "Write the reason as because:.", "why": "Write the reason as because:."}})
+		if rm == nil || rm["id"] == nil {
+			continue
+		}
+		id, ok := l.id(rm["id"], "rule id")
+		if !ok {
+			continue
+		}
+		if prev := l.rules[id]; prev != nil {
+			l.errorf(rm["id"], fmt.Sprintf("The rule %q is defined twice", id), fmt.Sprintf("It is already defined at %s:%d. Give each rule its own id.", prev.File, prev.Pos.Line))
+			continue
+		}
+		r := &Rule{ID: id, File: f.path, Pos: rm["id"].pos, Score: 1}
+		if w := rm["when"]; w != nil {
+			r.When = l.compileExpr(w, "condition")
+		}
+		if s := rm["score"]; s != nil {
+			r.Score, _ = l.integer(s, "score")
+			if r.Score == 0 {
+				l.warnf(s, "A score of 0 changes nothing", "Use a positive score to suggest, a negative one to push services down.")
+			}
+		}
+		placeholders := anyPlaceholder
+		if !l.profileBroken && len(l.brokenFields) == 0 {
+			placeholders = fieldNames(l.content.fields)
+		}
+		r.Because = l.text(rm["because"], "because", false, placeholders)
+		if sn := rm["suggest"]; sn != nil {
+			sm := l.fields(sn, "suggest", keySpec{optional: []string{"kinds", "tags", "services"},
+				hints: map[string]string{"kind": "Write kinds: with a list.", "service": "Write services: with a list.", "tag": "Write tags: with a list."}})
+			if sm != nil {
+				var nodes ruleNodes
+				r.Kinds, nodes.kinds = l.ids(sm["kinds"], "kind")
+				r.Tags, nodes.tags = l.ids(sm["tags"], "tag")
+				r.Services, nodes.services = l.ids(sm["services"], "service id")
+				if len(r.Kinds)+len(r.Tags)+len(r.Services) == 0 {
+					l.errorf(sn, "The rule suggests nothing", "Under suggest: list kinds:, tags: or services:.")
+				}
+				l.resolveRule(r, nodes)
+			}
+		}
+		l.rules[id] = r
+		l.content.Rules = append(l.content.Rules, r)
+	}
+}
+
+func (l *loader) resolveRule(r *Rule, n ruleNodes) {
+	for i, k := range r.Kinds {
+		if l.kinds[k] == nil && !l.kindsBroken {
+			l.errorf(n.kinds[i], fmt.Sprintf("There is no kind %q", k), "Kinds are listed in rules/kinds.yaml."+didYouMean(k, mapKeys(l.kinds)))
+		}
+	}
+	for i, t := range r.Tags {
+		if l.tagNodes[t] == nil && !l.catalogueBroken {
+			l.warnf(n.tags[i], fmt.Sprintf("No service has the tag %q", t), "The rule suggests nothing through it."+didYouMean(t, mapKeys(l.tagNodes)))
+		}
+	}
+	for i, s := range r.Services {
+		if l.content.services[s] == nil && !l.catalogueBroken {
+			l.errorf(n.services[i], fmt.Sprintf("There is no service %q", s), "Services are defined in rules/services/."+didYouMean(s, mapKeys(l.content.services)))
+		}
+	}
+	for _, s := range l.content.Services {
+		if contains(r.Services, s.ID) || (s.Kind != nil && contains(r.Kinds, s.Kind.ID)) || anyIn(s.Tags, r.Tags) {
+			r.targets = append(r.targets, s)
+		}
+	}
+}
+
+func anyIn(a, b []string) bool {
+	for _, x := range a {
+		if contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// finish resolves what needs everything loaded and runs the checks that
+// look at the content as a whole.
+func (l *loader) finish(profile *contentFile) {
+	c := l.content
+	if n := l.pendingStart; n != nil {
+		if id, ok := l.id(n, "flow id"); ok {
+			if c.Start = c.flows[id]; c.Start == nil && !l.flowsBroken {
+				l.errorf(n, fmt.Sprintf("There is no flow %q", id), "start: names the flow new conversations begin with (the flow: of a file in flows/)."+didYouMean(id, mapKeys(c.flows)))
+			}
+		}
+	} else if len(c.Flows) > 0 {
+		c.Start = c.Flows[0]
+	}
+	if len(c.Flows) == 0 && profile != nil && !l.flowsBroken {
+		l.diags = append(l.diags, Diagnostic{Severity: Error, Summary: "There are no flows", Detail: "Add a conversation flow in flows/, for example flows/jobseeker.yaml.",
+			Subject: Range{File: "flows/", Start: Pos{1, 1}}})
+	}
+	suggested := map[*Service]bool{}
+	for _, r := range c.Rules {
+		for _, t := range r.targets {
+			suggested[t] = true
+		}
+	}
+	for _, s := range c.Services {
+		if s.Status == "active" && !suggested[s] && len(c.Rules) > 0 && !l.kindsBroken && !l.catalogueBroken {
+			l.diags = append(l.diags, Diagnostic{Severity: Warning, Summary: fmt.Sprintf("No rule suggests the service %q", s.ID),
+				Detail: "It will never be shown. Add its kind, one of its tags or its id to a rule's suggest:.", Subject: Range{File: s.File, Start: s.Pos}})
+		}
+	}
+	if !l.diags.HasErrors() {
+		l.checkOutcomes()
+	}
+}
+
+// Suggestion is one service suggested to a person, with the trace of why.
+type Suggestion struct {
+	Service *Service
+	Score   int
+	Rules   []*Rule // the rules that chose it, highest score first
+	// Unsure lists the fields the service's eligibility depends on that the
+	// person has not answered: it may or may not fit them.
+	Unsure []*Field
+	// OtherLanguage is set when the person's languages are not known and
+	// the service is not given in the language of the conversation.
+	OtherLanguage bool
+}
+
+// RuleResult is one rule's condition for a profile.
+type RuleResult struct {
+	Rule  *Rule
+	Value Tri
+}
+
+// Exclusion is a service a rule chose but that was left out, and why.
+type Exclusion struct {
+	Service *Service
+	Reason  string // "area", "language", "eligibility", "status"
+}
+
+// Result is the outcome of ranking for one profile: the suggestions in
+// order, and the whole trace for staff tools.
+type Result struct {
+	Suggestions []Suggestion
+	Rules       []RuleResult
+	Excluded    []Exclusion
+	AreaUnknown bool // the area is not known, so only national services were considered
+}
+
+// Suggest evaluates every rule against the profile, adds up scores per
+// service, leaves out services that do not fit (area, languages,
+// eligibility) and ranks the rest. lang is the language of the
+// conversation.
+func (c *Content) Suggest(p *Profile, lang string) *Result {
+	res := &Result{Rules: make([]RuleResult, len(c.Rules))}
+	score := make([]int, len(c.Services))
+	chosen := make([][]*Rule, len(c.Services))
+	for i, r := range c.Rules {
+		v := True
+		if r.When != nil {
+			v = r.When.Eval(p)
+		}
+		res.Rules[i] = RuleResult{Rule: r, Value: v}
+		if v != True {
+			continue
+		}
+		for _, s := range r.targets {
+			score[s.index] += r.Score
+			chosen[s.index] = append(chosen[s.index], r)
+		}
+	}
+	var area string
+	if c.areaField != nil {
+		if v := p.Values(c.areaField); v != nil {
+			area = v[0]
+		} else {
+			res.AreaUnknown = true
+		}
+	}
+	var personLangs []string
+	if c.langField != nil {
+		for _, l := range p.Values(c.langField) {
+			if c.serviceLangs[l] {
+				personLangs = append(personLangs, l)
+			}
+		}
+	}
+	chatLang, _, _ := strings.Cut(lang, "-")
+	for i, s := range c.Services {
+		if chosen[i] == nil {
+			continue
+		}
+		reason := ""
+		var unsure []*Field
+		switch {
+		case s.Status != "active":
+			reason = "status"
+		case c.areaField != nil && !s.national && (area == "" || !s.areaSet[area]):
+			reason = "area"
+		case len(personLangs) > 0 && !anyIn(personLangs, s.Languages):
+			reason = "language"
+		case s.Eligible != nil:
+			switch s.Eligible.Eval(p) {
+			case False:
+				reason = "eligibility"
+			case Unknown:
+				for _, f := range s.Eligible.Fields {
+					if !p.Known(f) {
+						unsure = append(unsure, f)
+					}
+				}
+			}
+		}
+		if reason != "" {
+			res.Excluded = append(res.Excluded, Exclusion{Service: s, Reason: reason})
+			continue
+		}
+		if score[i] <= 0 {
+			continue
+		}
+		rules := chosen[i]
+		sortRules(rules)
+		res.Suggestions = append(res.Suggestions, Suggestion{Service: s, Score: score[i], Rules: rules, Unsure: unsure,
+			OtherLanguage: len(personLangs) == 0 && !s.languagesSet[chatLang]})
+	}
+	sortSuggestions(res.Suggestions)
+	return res
+}
+
+func sortRules(rs []*Rule) {
+	slices.SortStableFunc(rs, func(a, b *Rule) int { return cmp.Compare(b.Score, a.Score) })
+}
+
+// sortSuggestions ranks by score, then local before national (a concrete
+// local first step is more useful), then services in the conversation's
+// language, then catalogue order, so the result never depends on map order.
+func sortSuggestions(ss []Suggestion) {
+	slices.SortFunc(ss, func(a, b Suggestion) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		if a.Service.national != b.Service.national {
+			if a.Service.national {
+				return 1
+			}
+			return -1
+		}
+		if a.OtherLanguage != b.OtherLanguage {
+			if a.OtherLanguage {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.Service.index, b.Service.index)
+	})
+}

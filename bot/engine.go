@@ -1,0 +1,179 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"polku/bot/content"
+)
+
+// Engine runs conversations. It is safe for concurrent use; content can be
+// swapped at any time with SetContent, and conversations under way continue
+// in the new content (their answers are replayed).
+type Engine struct {
+	content atomic.Pointer[content.Content]
+	store   Store
+	log     *slog.Logger
+	ttl     time.Duration
+	now     func() time.Time
+}
+
+// Options configure an Engine. The zero value is usable.
+type Options struct {
+	Logger     *slog.Logger
+	SessionTTL time.Duration    // how long sessions are kept; for the "what do you know" answer
+	Now        func() time.Time // for tests
+}
+
+// DefaultSessionTTL is how long a session lives after the last message.
+const DefaultSessionTTL = 30 * 24 * time.Hour
+
+// MaxSuggestions is how many services a person is shown at most.
+const MaxSuggestions = 5
+
+// maxText bounds what is read of a message. Nothing a person answers is
+// longer; a megabyte of text gets a kind answer, not a slow one.
+const maxText = 4000
+
+// New returns an engine for content c keeping sessions in s.
+func New(c *content.Content, s Store, o Options) *Engine {
+	e := &Engine{store: s, log: o.Logger, ttl: o.SessionTTL, now: o.Now}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.ttl <= 0 {
+		e.ttl = DefaultSessionTTL
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	e.content.Store(c)
+	return e
+}
+
+// Content returns the content in use.
+func (e *Engine) Content() *content.Content { return e.content.Load() }
+
+// SetContent swaps in new content for every message from now on.
+func (e *Engine) SetContent(c *content.Content) { e.content.Store(c) }
+
+// errNoChange ends a Store.Update without saving: the reply did not change
+// the session (help, a re-ask, a stale button).
+var errNoChange = errors.New("nothing to save")
+
+// Handle answers one message. The session is loaded, changed and saved in
+// one atomic store update. On a store failure Handle returns a kind reply
+// (the person's answers are safe) together with the error, for the adapter
+// to send and log. It returns ErrDuplicate, with an empty reply, for an
+// update already handled.
+func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
+	c := e.content.Load()
+	if msg.Platform == "" || msg.User == "" {
+		return Reply{}, ErrNoUser
+	}
+	key := msg.Platform + ":" + msg.User
+	tooLong := len(msg.Text) > maxText*4 || utf8.RuneCountInString(msg.Text) > maxText
+	msg.Text = clean(msg.Text)
+
+	var cmd *content.Command
+	var arg, cmdLang string
+	if msg.Command != "" {
+		cmd, arg = c.Command(msg.Command), msg.Arg
+		if cmd == nil {
+			return Reply{}, fmt.Errorf("unknown command %q", msg.Command)
+		}
+	} else if !tooLong {
+		cmd, arg, cmdLang = c.ParseCommand(msg.Text)
+	}
+	if cmd != nil && cmd.Name == content.CmdForget {
+		return e.forget(ctx, c, key, msg, cmdLang)
+	}
+
+	var reply Reply
+	now := e.now()
+	err := e.store.Update(ctx, key, func(s *Session) error {
+		if s.seen(msg.UpdateID) {
+			return ErrDuplicate
+		}
+		t := &turn{e: e, c: c, s: s, msg: msg, tooLong: tooLong}
+		save := t.run(cmd, arg, cmdLang, now)
+		reply = t.reply
+		if !save {
+			return errNoChange
+		}
+		s.remember(msg.UpdateID)
+		s.Updated = now.Unix()
+		return nil
+	})
+	switch {
+	case err == nil, errors.Is(err, errNoChange):
+		return reply, nil
+	case errors.Is(err, ErrDuplicate):
+		e.log.Debug("duplicate update", "platform", msg.Platform)
+		return Reply{}, ErrDuplicate
+	}
+	lang := pickLang(c, reply.Lang, cmdLang, msg.Lang)
+	e.log.Error("session update failed", "platform", msg.Platform, "err", err)
+	return Reply{Lang: lang, Notes: []string{c.Message("error", lang)}}, fmt.Errorf("handle message: %w", err)
+}
+
+// forget deletes everything about the person at once and says so in their
+// language (read from the session first: the deletion leaves nothing).
+func (e *Engine) forget(ctx context.Context, c *content.Content, key string, msg Message, cmdLang string) (Reply, error) {
+	lang := ""
+	_ = e.store.Update(ctx, key, func(s *Session) error {
+		lang = s.Lang
+		return errNoChange
+	})
+	lang = pickLang(c, cmdLang, lang, msg.Lang)
+	if err := e.store.Delete(ctx, key); err != nil {
+		e.log.Error("forget failed", "platform", msg.Platform, "err", err)
+		return Reply{Lang: lang, Notes: []string{c.Message("error", lang)}}, fmt.Errorf("forget: %w", err)
+	}
+	e.log.Info("session forgotten", "platform", msg.Platform)
+	return Reply{Lang: lang, Notes: []string{c.Message("forgotten", lang)}}, nil
+}
+
+// pickLang returns the first candidate that is a content language, trying
+// its base language too (en-US → en), or the content's default.
+func pickLang(c *content.Content, candidates ...string) string {
+	for _, l := range candidates {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if l == "" {
+			continue
+		}
+		if c.Language(l) {
+			return l
+		}
+		l = strings.ReplaceAll(l, "_", "-")
+		if base, _, ok := strings.Cut(l, "-"); ok && c.Language(base) {
+			return base
+		}
+	}
+	return c.Languages[0].Code
+}
+
+// clean makes text safe to match and to echo: valid UTF-8, no NULs or
+// control characters other than line breaks and tabs, bounded in size.
+func clean(s string) string {
+	if len(s) > maxText*4 {
+		s = s[:maxText*4]
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) && r != '\n' && r != '\t' {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"polku/bot/content"
+)
+
+// Session is what Polku keeps about one person: where they are and what
+// they answered. It holds no names and no message text, only answers.
+// Field tags are short because sessions are stored by the million.
+type Session struct {
+	Lang    string           `json:"l,omitempty"`
+	Flow    string           `json:"f,omitempty"`
+	Answers []content.Answer `json:"a,omitempty"`
+	// Picked holds the options ticked so far in a multiple choice.
+	Picked []string `json:"p,omitempty"`
+	// Asking is an engine question in progress (LanguageStep) that takes
+	// the next answer instead of the flow.
+	Asking string `json:"q,omitempty"`
+	// Seen holds the most recent platform update ids, newest last, so a
+	// redelivered update is not handled twice. It is saved in the same
+	// atomic write as the answer it produced.
+	Seen    []string `json:"u,omitempty"`
+	Started int64    `json:"t0,omitempty"` // unix seconds
+	Updated int64    `json:"t,omitempty"`
+}
+
+// seenLimit is how many update ids a session remembers: enough for a burst
+// of taps and a platform's redelivery of the last few.
+const seenLimit = 16
+
+func (s *Session) seen(id string) bool { return id != "" && slices.Contains(s.Seen, id) }
+
+func (s *Session) remember(id string) {
+	if id == "" {
+		return
+	}
+	s.Seen = append(s.Seen, id)
+	if len(s.Seen) > seenLimit {
+		s.Seen = append(s.Seen[:0], s.Seen[len(s.Seen)-seenLimit:]...)
+	}
+}
+
+// Clone returns a deep copy.
+func (s *Session) Clone() *Session {
+	c := *s
+	c.Answers = slices.Clone(s.Answers)
+	c.Picked = slices.Clone(s.Picked)
+	c.Seen = slices.Clone(s.Seen)
+	return &c
+}
+
+// Store keeps sessions. Implementations must be safe for concurrent use by
+// several processes (bot replicas) as well as goroutines.
+type Store interface {
+	// Update loads the session at key (an empty Session when there is
+	// none), lets fn change it and saves it atomically, refreshing its
+	// time to live. fn may run more than once when another message for the
+	// same key is saved in between; each run gets a fresh copy. When fn
+	// returns an error nothing is saved and Update returns that error.
+	Update(ctx context.Context, key string, fn func(*Session) error) error
+	// Delete removes everything stored under key at once. Deleting a key
+	// that does not exist is not an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// ErrDuplicate is returned by Engine.Handle for an update it has already
+// handled; the adapter should acknowledge it and send nothing.
+var ErrDuplicate = errors.New("update already handled")
+
+// ErrNoUser is returned for a message without a platform or user id.
+var ErrNoUser = errors.New("message has no platform or user")

@@ -1,0 +1,88 @@
+package bot
+
+import (
+	"slices"
+	"strings"
+
+	"polku/bot/content"
+)
+
+// showSuggestions puts the ranked suggestions for the person's answers in
+// the reply: at most MaxSuggestions, each with its reasons in the person's
+// own words, what to check, and how to start.
+func (t *turn) showSuggestions() {
+	res := t.c.Suggest(t.w.Profile, t.lang())
+	sg := &Suggestions{Intro: t.say("suggestions"), Why: t.say("why"), HowToStart: t.say("how_to_start")}
+	if len(res.Suggestions) == 0 {
+		sg.Intro = t.say("no_suggestions")
+	}
+	for i, s := range res.Suggestions {
+		if i == MaxSuggestions {
+			break
+		}
+		sg.Cards = append(sg.Cards, t.card(s))
+	}
+	if res.AreaUnknown {
+		sg.Notes = append(sg.Notes, t.say("area_unknown"))
+	}
+	t.reply.Suggestions = sg
+}
+
+func (t *turn) card(s content.Suggestion) Card {
+	lang := t.lang()
+	sv := s.Service
+	c := Card{Service: sv.ID, Name: sv.Name.In(lang), URL: sv.URL, Description: sv.Description.In(lang), HowToStart: sv.HowToStart.In(lang)}
+	if sv.Org != nil {
+		c.Organization = sv.Org.Name.In(lang)
+	}
+	if sv.Kind != nil {
+		c.Kind = sv.Kind.Name.In(lang)
+	}
+	if sv.Fees != nil {
+		c.Fees = sv.Fees.In(lang)
+	}
+	for _, r := range s.Rules {
+		why := t.format(r.Because.In(lang), nil)
+		if !slices.Contains(c.Why, why) {
+			c.Why = append(c.Why, why)
+		}
+		tr := Trace{Rule: r.ID, Score: r.Score}
+		if r.When != nil {
+			for _, f := range r.When.Fields {
+				v := "?"
+				if vals := t.w.Profile.Values(f); vals != nil {
+					v = strings.Join(vals, content.ListSep)
+				}
+				tr.Answers = append(tr.Answers, f.Name+"="+v)
+			}
+		}
+		c.Trace = append(c.Trace, tr)
+	}
+	if len(s.Unsure) > 0 && sv.Eligibility != nil {
+		var labels []string
+		for _, f := range s.Unsure {
+			labels = append(labels, strings.ToLower(f.Label.In(lang)))
+		}
+		c.Caveats = append(c.Caveats, t.format(t.say("check_eligibility"), map[string]string{
+			"eligibility": sv.Eligibility.In(lang), "fields": t.join(labels)}))
+	}
+	if s.OtherLanguage {
+		var names []string
+		for _, code := range sv.Languages {
+			names = append(names, t.languageName(code))
+		}
+		c.Caveats = append(c.Caveats, t.format(t.say("serves_languages"), map[string]string{"languages": t.join(names)}))
+	}
+	return c
+}
+
+// languageName names a language code by the content's own name for it,
+// or the code when the content does not have the language.
+func (t *turn) languageName(code string) string {
+	for _, l := range t.c.Languages {
+		if l.Code == code {
+			return l.Name
+		}
+	}
+	return code
+}

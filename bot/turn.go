@@ -1,0 +1,684 @@
+package bot
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"polku/bot/content"
+)
+
+// turn is the handling of one message against one session.
+type turn struct {
+	e       *Engine
+	c       *content.Content
+	s       *Session
+	msg     Message
+	tooLong bool
+	w       *content.Walk
+	reply   Reply
+}
+
+func (t *turn) lang() string { return t.s.Lang }
+
+func (t *turn) say(key string) string { return t.c.Message(key, t.s.Lang) }
+
+func (t *turn) note(text string) { t.reply.Notes = append(t.reply.Notes, text) }
+
+// run handles the message and reports whether the session changed.
+func (t *turn) run(cmd *content.Command, arg, cmdLang string, now interface{ Unix() int64 }) bool {
+	s, c := t.s, t.c
+	fresh := s.Flow == ""
+	changed := fresh
+	if fresh {
+		s.Lang = pickLang(c, cmdLang, t.msg.Lang)
+		s.Flow = c.Start.ID
+		s.Started = now.Unix()
+	}
+	if !c.Language(s.Lang) {
+		s.Lang, changed = pickLang(c, s.Lang), true
+	}
+	flow := c.Flow(s.Flow)
+	if flow == nil {
+		// The content no longer has this flow: start the current one.
+		flow, s.Flow, s.Answers, s.Picked, changed = c.Start, c.Start.ID, nil, nil, true
+	}
+	t.w = c.Replay(flow, s.Answers)
+	if len(t.w.Answers) != len(s.Answers) {
+		// Content changed under this conversation; keep what still fits.
+		s.Answers, changed = slices.Clone(t.w.Answers), true
+	}
+	if s.Asking != "" && s.Asking != LanguageStep {
+		s.Asking, changed = "", true
+	}
+	t.reply.Lang = s.Lang
+
+	switch {
+	case cmd != nil:
+		return t.command(cmd, arg, fresh) || changed
+	case fresh:
+		t.note(t.say("welcome"))
+		t.arrive()
+		return true
+	case t.msg.Unsupported != "":
+		t.note(t.say("unsupported"))
+		t.ask()
+	case t.tooLong:
+		t.note(t.say("too_long"))
+		t.ask()
+	case s.Asking == LanguageStep:
+		return t.languageAnswer() || changed
+	case t.msg.Choice != nil:
+		return t.choice() || changed
+	default:
+		return t.text() || changed
+	}
+	return changed
+}
+
+func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
+	s := t.s
+	switch cmd.Name {
+	case content.CmdStart:
+		if fresh || (len(s.Answers) == 0 && s.Asking == "") {
+			t.note(t.say("welcome"))
+			t.arrive()
+			return fresh
+		}
+		t.note(t.say("start_midflow"))
+		t.ask()
+		return false
+	case content.CmdRestart:
+		s.Answers, s.Picked, s.Asking = nil, nil, ""
+		t.w = t.c.Replay(t.c.Start, nil)
+		s.Flow = t.c.Start.ID
+		t.note(t.say("restarted"))
+		t.arrive()
+		return true
+	case content.CmdBack:
+		if s.Asking != "" {
+			s.Asking = ""
+			t.ask()
+			return true
+		}
+		if len(s.Answers) == 0 {
+			t.note(t.say("at_start"))
+			t.ask()
+			return len(s.Picked) > 0 && t.clearPicked()
+		}
+		s.Answers = s.Answers[:len(s.Answers)-1]
+		s.Picked = nil
+		t.w = t.c.Replay(t.w.Flow, s.Answers)
+		t.ask()
+		return true
+	case content.CmdLanguage:
+		if code := t.matchLanguage(arg); code != "" {
+			return t.setLanguage(code)
+		}
+		s.Asking = LanguageStep
+		t.ask()
+		return true
+	case content.CmdHelp:
+		t.note(t.help())
+		t.ask()
+		return false
+	case content.CmdPerson:
+		t.note(t.say("person_unavailable"))
+		t.ask()
+		return false
+	case content.CmdMyData:
+		t.myData()
+		t.ask()
+		return false
+	}
+	t.ask()
+	return false
+}
+
+func (t *turn) clearPicked() bool {
+	t.s.Picked = nil
+	return true
+}
+
+func (t *turn) setLanguage(code string) bool {
+	t.s.Lang, t.s.Asking = code, ""
+	t.reply.Lang = code
+	t.note(t.say("language_changed"))
+	t.ask()
+	return true
+}
+
+// matchLanguage finds a content language by code, own name or number in
+// the language question.
+func (t *turn) matchLanguage(s string) string {
+	norm := content.NormalizeText(s)
+	if norm == "" {
+		return ""
+	}
+	for i, l := range t.c.Languages {
+		if norm == l.Code || norm == content.NormalizeText(l.Name) || norm == strconv.Itoa(i+1) {
+			return l.Code
+		}
+	}
+	return ""
+}
+
+func (t *turn) languageAnswer() bool {
+	var code string
+	if ch := t.msg.Choice; ch != nil {
+		if ch.Step == LanguageStep {
+			code = t.matchLanguage(ch.Option)
+		}
+	} else {
+		code = t.matchLanguage(t.msg.Text)
+	}
+	if code == "" {
+		t.note(t.say("not_understood"))
+		t.ask()
+		return false
+	}
+	return t.setLanguage(code)
+}
+
+// choice handles a pressed button. A button of any question but the
+// current one is stale: it is never applied elsewhere, the current question
+// is asked again.
+func (t *turn) choice() bool {
+	ch, w, s := t.msg.Choice, t.w, t.s
+	if ch.Step == EndStep && ch.Option == AgainID && w.Done() {
+		t.showSuggestions()
+		t.askEnd()
+		return false
+	}
+	if w.Done() || ch.Flow != w.Flow.ID || ch.Step != w.Step.ID {
+		return t.stale()
+	}
+	st := w.Step
+	switch {
+	case ch.Option == DeclineID && st.Required == "":
+		return t.answer(content.Answer{Step: st.ID, Skip: true})
+	case ch.Option == DoneID && st.Multi():
+		picked := t.picked()
+		if len(picked) == 0 {
+			t.note(t.say("multi_empty"))
+			t.ask()
+			return false
+		}
+		return t.answer(content.Answer{Step: st.ID, Value: strings.Join(picked, content.ListSep)})
+	case st.Option(ch.Option) == nil:
+		return t.stale()
+	case st.Multi():
+		if i := slices.Index(s.Picked, ch.Option); i >= 0 {
+			s.Picked = slices.Delete(s.Picked, i, i+1)
+		} else {
+			s.Picked = append(s.Picked, ch.Option)
+		}
+		t.ask()
+		t.reply.Redraw = true
+		return true
+	}
+	return t.answer(content.Answer{Step: st.ID, Value: ch.Option})
+}
+
+func (t *turn) stale() bool {
+	t.note(t.say("stale_button"))
+	t.ask()
+	return false
+}
+
+// picked returns the ticked options still valid for the current question,
+// in the question's order.
+func (t *turn) picked() []string {
+	var out []string
+	for _, o := range t.w.Step.Options {
+		if slices.Contains(t.s.Picked, o.Value) {
+			out = append(out, o.Value)
+		}
+	}
+	return out
+}
+
+// text handles typed text that is not a command.
+func (t *turn) text() bool {
+	w := t.w
+	if w.Done() {
+		q := t.endQuestion()
+		if o := matchOption(q.Options, t.msg.Text, false); o != nil && o.ID == AgainID {
+			t.showSuggestions()
+		} else {
+			t.note(t.say("after_end"))
+		}
+		t.reply.Question = q
+		return false
+	}
+	st := w.Step
+	if t.isDecline(t.msg.Text, st) {
+		return t.answer(content.Answer{Step: st.ID, Skip: true})
+	}
+	if st.Input != nil {
+		return t.typed(st)
+	}
+	q := t.question(st)
+	if st.Multi() {
+		if values := t.matchMany(q, t.msg.Text); values != nil {
+			return t.answer(content.Answer{Step: st.ID, Value: strings.Join(values, content.ListSep)})
+		}
+	} else if o := t.matchStep(st, q, t.msg.Text); o != "" {
+		return t.answer(content.Answer{Step: st.ID, Value: o})
+	}
+	// the number or label of "Done" or "I'd rather not say"
+	if o := matchOption(q.Options, t.msg.Text, true); o != nil && (o.ID == DoneID || o.ID == DeclineID) {
+		t.msg.Choice = &Choice{Flow: w.Flow.ID, Step: st.ID, Option: o.ID}
+		return t.choice()
+	}
+	t.note(t.say("not_understood"))
+	t.ask()
+	return false
+}
+
+// typed handles a typed answer to a number or text question.
+func (t *turn) typed(st *content.Step) bool {
+	value := t.msg.Text
+	if st.Field.Type == content.Int {
+		n, ok := onlyNumber(value)
+		if !ok {
+			value = ""
+		} else {
+			value = strconv.Itoa(n)
+		}
+	}
+	if value != "" && st.Valid(value) {
+		return t.answer(content.Answer{Step: st.ID, Value: value})
+	}
+	if st.Input.Error != nil {
+		t.note(st.Input.Error.In(t.lang()))
+	} else {
+		t.note(t.inputProblem(st, value))
+	}
+	t.ask()
+	return false
+}
+
+func (t *turn) inputProblem(st *content.Step, value string) string {
+	in := st.Input
+	if st.Field.Type == content.Int {
+		return t.format(t.say("number_invalid"), map[string]string{"min": bound(in.Min, "…"), "max": bound(in.Max, "…")})
+	}
+	if len([]rune(value)) > in.MaxLength {
+		return t.format(t.say("text_too_long"), map[string]string{"max": strconv.Itoa(in.MaxLength)})
+	}
+	return t.say("text_invalid")
+}
+
+func bound(p *int, def string) string {
+	if p == nil {
+		return def
+	}
+	return strconv.Itoa(*p)
+}
+
+// onlyNumber finds the one whole number in a typed answer ("25", "25 v",
+// "olen 25"); several numbers or none are not an answer.
+func onlyNumber(s string) (int, bool) {
+	var nums []string
+	f := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsDigit(r) || r > unicode.MaxASCII })
+	nums = append(nums, f...)
+	if len(nums) != 1 || len(nums[0]) > 6 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(nums[0])
+	return n, err == nil
+}
+
+// answer records an answer to the current question and moves on.
+func (t *turn) answer(a content.Answer) bool {
+	st := t.w.Step
+	q := t.question(st)
+	t.s.Answers = append(slices.Clone(t.w.Answers), a)
+	t.s.Picked = nil
+	t.w = t.c.Replay(t.w.Flow, t.s.Answers)
+	if len(t.w.Answers) != len(t.s.Answers) {
+		// cannot happen for answers checked above; never store a broken one
+		t.s.Answers = slices.Clone(t.w.Answers)
+	}
+	t.reply.Answered = &Answered{Flow: t.w.Flow.ID, Step: st.ID, Question: q.Text, Answer: t.answerLabel(st, a)}
+	t.arrive()
+	return true
+}
+
+func (t *turn) answerLabel(st *content.Step, a content.Answer) string {
+	if a.Skip {
+		return t.say("decline")
+	}
+	if len(st.Options) == 0 {
+		return a.Value
+	}
+	var labels []string
+	for _, v := range strings.Split(a.Value, content.ListSep) {
+		labels = append(labels, st.Field.ValueLabel(v, t.lang()))
+	}
+	return t.join(labels)
+}
+
+// arrive shows what comes after the person moved forward: messages passed
+// on the way, then the next question, or the suggestions at the end.
+func (t *turn) arrive() {
+	for _, st := range t.w.Passed {
+		t.note(st.Text.In(t.lang()))
+	}
+	if t.w.Done() && t.s.Asking == "" {
+		t.showSuggestions()
+		t.askEnd()
+		return
+	}
+	t.ask()
+}
+
+// ask puts the question waiting for an answer in the reply.
+func (t *turn) ask() {
+	switch {
+	case t.s.Asking == LanguageStep:
+		t.reply.Question = t.languageQuestion()
+	case t.w.Done():
+		t.askEnd()
+	default:
+		t.reply.Question = t.question(t.w.Step)
+	}
+}
+
+func (t *turn) askEnd() { t.reply.Question = t.endQuestion() }
+
+func (t *turn) question(st *content.Step) *Question {
+	lang := t.lang()
+	q := &Question{Flow: t.w.Flow.ID, Step: st.ID, Text: st.Text.In(lang), Multi: st.Multi(), Input: st.Input != nil,
+		Number: len(t.w.Answers) + 1, Total: len(t.w.Answers) + st.Remaining()}
+	var hints []string
+	if st.Hint != nil {
+		hints = append(hints, st.Hint.In(lang))
+	}
+	switch {
+	case st.Multi():
+		hints = append(hints, t.say("multi_hint"))
+	case st.Input != nil && st.Field.Type == content.Int && st.Input.Min != nil && st.Input.Max != nil:
+		hints = append(hints, t.format(t.say("number_hint"), map[string]string{"min": bound(st.Input.Min, "…"), "max": bound(st.Input.Max, "…")}))
+	}
+	q.Hint = strings.Join(hints, "\n")
+	for _, o := range st.Options {
+		q.Options = append(q.Options, Option{ID: o.Value, Label: o.Label.In(lang), Selected: st.Multi() && slices.Contains(t.s.Picked, o.Value)})
+	}
+	if st.Multi() {
+		q.Options = append(q.Options, Option{ID: DoneID, Label: t.say("done")})
+	}
+	if st.Required == "" {
+		q.Options = append(q.Options, Option{ID: DeclineID, Label: t.say("decline")})
+	}
+	if len(t.w.Answers) > 0 {
+		q.Nav = append(q.Nav, t.commandOption(content.CmdBack))
+	}
+	return q
+}
+
+func (t *turn) commandOption(name string) Option {
+	cmd := t.c.Command(name)
+	return Option{ID: name, Label: cmd.Label.In(t.lang()), Command: name}
+}
+
+func (t *turn) languageQuestion() *Question {
+	q := &Question{Step: LanguageStep, Text: t.say("choose_language")}
+	for _, l := range t.c.Languages {
+		q.Options = append(q.Options, Option{ID: l.Code, Label: l.Name, Selected: l.Code == t.s.Lang})
+	}
+	return q
+}
+
+func (t *turn) endQuestion() *Question {
+	q := &Question{Flow: t.w.Flow.ID, Step: EndStep, Text: t.say("end")}
+	q.Options = []Option{
+		{ID: AgainID, Label: t.say("show_again")},
+		t.commandOption(content.CmdRestart),
+		t.commandOption(content.CmdBack),
+		t.commandOption(content.CmdPerson),
+	}
+	return q
+}
+
+// isDecline reports typed text meaning "I'd rather not say" for a question
+// that allows it: its label in any language, or its number where options
+// are numbered.
+func (t *turn) isDecline(text string, st *content.Step) bool {
+	if st.Required != "" {
+		return false
+	}
+	norm := content.NormalizeText(text)
+	if norm == "" {
+		return false
+	}
+	for _, l := range t.c.Languages {
+		if norm == content.NormalizeText(t.c.Message("decline", l.Code)) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchStep finds the option typed text means: its number, its label in
+// any language, its value or an alias, or an unambiguous start of a label.
+func (t *turn) matchStep(st *content.Step, q *Question, text string) string {
+	if o := matchOption(q.Options, text, true); o != nil && o.ID != DeclineID && o.ID != DoneID {
+		return o.ID
+	}
+	norm := content.NormalizeText(text)
+	if norm == "" {
+		return ""
+	}
+	for _, o := range st.Options {
+		if norm == o.Value {
+			return o.Value
+		}
+		for _, l := range t.c.Languages {
+			if norm == content.NormalizeText(o.Label.In(l.Code)) {
+				return o.Value
+			}
+		}
+		for _, a := range o.Aliases {
+			if norm == content.NormalizeText(a) {
+				return o.Value
+			}
+		}
+	}
+	return ""
+}
+
+// matchOption matches typed text to one of opts by number (when numbered)
+// or label in the reply's language, then by an unambiguous beginning of a
+// label of at least three letters.
+func matchOption(opts []Option, text string, numbered bool) *Option {
+	norm := content.NormalizeText(text)
+	if norm == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(norm); err == nil && numbered {
+		if n >= 1 && n <= len(opts) {
+			return &opts[n-1]
+		}
+		return nil
+	}
+	for i := range opts {
+		if norm == content.NormalizeText(opts[i].Label) {
+			return &opts[i]
+		}
+	}
+	if len([]rune(norm)) < 3 {
+		return nil
+	}
+	var found *Option
+	for i := range opts {
+		if strings.HasPrefix(content.NormalizeText(opts[i].Label), norm) {
+			if found != nil {
+				return nil
+			}
+			found = &opts[i]
+		}
+	}
+	return found
+}
+
+// matchMany reads a typed multiple choice: numbers ("1, 3" or "1 3") or
+// labels separated by commas. Every part must match an option.
+func (t *turn) matchMany(q *Question, text string) []string {
+	st := t.w.Step
+	parts := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || r == '/' })
+	if len(parts) == 1 {
+		// "1 3" or "1 ja 3": all numbers separated by spaces or and-words
+		words := strings.Fields(text)
+		var nums []string
+		for _, w := range words {
+			if _, err := strconv.Atoi(w); err == nil {
+				nums = append(nums, w)
+			} else if !t.isAndWord(w) {
+				nums = nil
+				break
+			}
+		}
+		if len(nums) > 1 {
+			parts = nums
+		}
+	}
+	var values []string
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		for _, l := range t.c.Languages {
+			p = strings.TrimPrefix(p, t.c.Message("and", l.Code)+" ")
+		}
+		if p == "" {
+			continue
+		}
+		v := t.matchStep(st, q, p)
+		if v == "" {
+			return nil
+		}
+		if !slices.Contains(values, v) {
+			values = append(values, v)
+		}
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	// keep the question's order, so the same picks are stored the same way
+	var ordered []string
+	for _, o := range st.Options {
+		if slices.Contains(values, o.Value) {
+			ordered = append(ordered, o.Value)
+		}
+	}
+	return ordered
+}
+
+func (t *turn) isAndWord(w string) bool {
+	w = content.NormalizeText(w)
+	for _, l := range t.c.Languages {
+		if w == content.NormalizeText(t.c.Message("and", l.Code)) {
+			return true
+		}
+	}
+	return false
+}
+
+// join lists items in plain words: "a, b and c".
+func (t *turn) join(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + t.say("and") + " " + items[len(items)-1]
+}
+
+// format fills {placeholders}: the given values first, then profile
+// fields with the person's own answers in their language.
+func (t *turn) format(s string, values map[string]string) string {
+	if !strings.Contains(s, "{") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		name := s[i+1 : i+j]
+		b.WriteString(s[:i])
+		if v, ok := values[name]; ok {
+			b.WriteString(v)
+		} else if f := t.c.Field(name); f != nil {
+			b.WriteString(t.fieldValue(f))
+		} else {
+			b.WriteString(s[i : i+j+1])
+		}
+		s = s[i+j+1:]
+	}
+}
+
+// fieldValue is the person's answer for f in their words.
+func (t *turn) fieldValue(f *content.Field) string {
+	p := t.w.Profile
+	if !p.Known(f) {
+		if p.Declined(f) {
+			return t.say("declined")
+		}
+		return t.say("unknown_value")
+	}
+	var labels []string
+	for _, v := range p.Values(f) {
+		labels = append(labels, f.ValueLabel(v, t.lang()))
+	}
+	return t.join(labels)
+}
+
+func (t *turn) help() string {
+	var b strings.Builder
+	b.WriteString(t.say("help"))
+	for _, cmd := range t.c.Commands {
+		if cmd.Name == content.CmdStart {
+			continue
+		}
+		words := cmd.Words[t.lang()]
+		if len(words) == 0 {
+			continue
+		}
+		b.WriteString("\n")
+		b.WriteString(words[0])
+		if len(words) > 1 && !strings.HasPrefix(words[1], "/") {
+			b.WriteString(" (" + words[1] + ")")
+		}
+		b.WriteString(" — ")
+		b.WriteString(cmd.Description.In(t.lang()))
+	}
+	return b.String()
+}
+
+func (t *turn) myData() {
+	days := map[string]string{"days": strconv.Itoa(int(t.e.ttl.Hours() / 24))}
+	if len(t.w.Answers) == 0 {
+		t.note(t.format(t.say("my_data_empty"), days))
+		return
+	}
+	var b strings.Builder
+	b.WriteString(t.format(t.say("my_data"), days))
+	for i, a := range t.w.Answers {
+		st := t.w.Steps[i]
+		b.WriteString("\n• ")
+		b.WriteString(st.Field.Label.In(t.lang()))
+		b.WriteString(": ")
+		b.WriteString(t.answerLabel(st, a))
+	}
+	t.note(b.String())
+}

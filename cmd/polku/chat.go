@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"polku/adapters/console"
+	"polku/bot"
+	"polku/bot/store"
+)
+
+func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	lang := fs.String("lang", "", "the language to talk in: fi, sv or en (default: from $LANG, else fi)")
+	dir := fs.String("content", getenv("POLKU_CONTENT"), "a content directory instead of the built-in content ($POLKU_CONTENT)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: polku chat [--lang fi|sv|en] [--content DIR]\n\nTalk to Polku in this terminal: answer with an option's number or in your own\nwords. Type /help (/apua, /hjalp) for the commands. Answers can also be piped in,\none per line.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return usageError{"chat takes no arguments"}
+	}
+	c, ds, err := loadContent(*dir, stderr, false)
+	if err != nil {
+		if _, ok := err.(contentError); ok {
+			fmt.Fprintf(stderr, "polku chat: the content has %s; fix them and try again\n", countWords(ds))
+			return errReported
+		}
+		return err
+	}
+	l := *lang
+	if l == "" {
+		l = langFromLocale(getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG"))
+	} else if !c.Language(l) {
+		var codes []string
+		for _, x := range c.Languages {
+			codes = append(codes, x.Code)
+		}
+		return usageError{fmt.Sprintf("--lang %s: the content speaks %s", l, strings.Join(codes, ", "))}
+	}
+	engine := bot.New(c, store.NewMemory(0), bot.Options{})
+	return console.Run(ctx, engine, stdin, stdout, console.Options{Lang: l, Echo: !isTerminal(stdin), Err: stderr})
+}
+
+// langFromLocale turns a POSIX locale (fi_FI.UTF-8, sv_FI, en_US) into a
+// language code; the engine falls back to Finnish for anything it lacks.
+func langFromLocale(locales ...string) string {
+	for _, l := range locales {
+		if l == "" || l == "C" || l == "POSIX" || strings.HasPrefix(l, "C.") {
+			continue
+		}
+		code, _, _ := strings.Cut(l, "_")
+		code, _, _ = strings.Cut(code, ".")
+		return strings.ToLower(code)
+	}
+	return ""
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,9 @@
+module polku
+
+go 1.26
+
+require (
+	github.com/expr-lang/expr v1.17.8
+	github.com/goccy/go-yaml v1.19.2
+	golang.org/x/tools v0.26.0
+)
