@@ -29,6 +29,7 @@ type loader struct {
 	// When a file of some kind could not be read, references to what it
 	// defines are not checked: the one real error is enough.
 	langsBroken, profileBroken, kindsBroken, catalogueBroken, flowsBroken bool
+
 	brokenFields map[string]bool // fields defined, but with errors
 
 	services []pendingService // catalogue references, resolved once every file is read

@@ -166,7 +166,7 @@ func (l *loader) checkOutcomes() {
 		rng := rand.New(rand.NewPCG(1, uint64(len(f.Steps))))
 		reportedNone, reportedFew := false, false
 		for i := range 400 {
-			answers, w := c.randomWalk(f, rng, i == 0)
+			w := c.randomWalk(f, rng, i == 0)
 			if w == nil {
 				continue
 			}
@@ -179,15 +179,14 @@ func (l *loader) checkOutcomes() {
 			case n == 0 && !reportedNone:
 				reportedNone = true
 				l.diags = append(l.diags, Diagnostic{Severity: Error, Summary: fmt.Sprintf("The flow %q can end with no suggestion", f.ID),
-					Detail: fmt.Sprintf("For example when someone %s. Add a rule without when: that suggests national services (areas: [%s]), so that everyone gets a first step.", example, National),
+					Detail:  fmt.Sprintf("For example when someone %s. Add a rule without when: that suggests national services (areas: [%s]), so that everyone gets a first step.", example, National),
 					Subject: Range{File: f.File, Start: f.Pos}})
 			case n > 0 && n < 3 && !reportedFew:
 				reportedFew = true
 				l.diags = append(l.diags, Diagnostic{Severity: Warning, Summary: fmt.Sprintf("The flow %q can end with only %d suggestion%s", f.ID, n, plural(n)),
-					Detail: fmt.Sprintf("For example when someone %s. People should get at least three to choose from: add rules that suggest national services.", example),
+					Detail:  fmt.Sprintf("For example when someone %s. People should get at least three to choose from: add rules that suggest national services.", example),
 					Subject: Range{File: f.File, Start: f.Pos}})
 			}
-			_ = answers
 		}
 	}
 }
@@ -216,12 +215,12 @@ func describeAnswers(w *Walk) string {
 
 // randomWalk answers the flow's questions at random until it ends; with
 // declineAll every question that allows it is declined.
-func (c *Content) randomWalk(f *Flow, rng *rand.Rand, declineAll bool) ([]Answer, *Walk) {
+func (c *Content) randomWalk(f *Flow, rng *rand.Rand, declineAll bool) *Walk {
 	var answers []Answer
 	for range len(f.Steps) + 1 {
 		w := c.Replay(f, answers)
 		if w.Done() {
-			return answers, w
+			return w
 		}
 		s := w.Step
 		a := Answer{Step: s.ID}
@@ -250,16 +249,16 @@ func (c *Content) randomWalk(f *Flow, rng *rand.Rand, declineAll bool) ([]Answer
 				hi = *s.Input.Max
 			}
 			if hi < lo {
-				return nil, nil
+				return nil
 			}
 			a.Value = strconv.Itoa(lo + rng.IntN(hi-lo+1))
 		default:
 			if s.Required != "" {
-				return nil, nil // typed text we cannot make up
+				return nil // typed text we cannot make up
 			}
 			a.Skip = true
 		}
 		answers = append(answers, a)
 	}
-	return nil, nil
+	return nil
 }
