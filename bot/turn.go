@@ -334,7 +334,6 @@ func onlyNumber(s string) (int, bool) {
 // answer records an answer to the current question and moves on.
 func (t *turn) answer(a content.Answer) bool {
 	st := t.w.Step
-	q := t.question(st)
 	t.s.Answers = append(slices.Clone(t.w.Answers), a)
 	t.s.Picked = nil
 	t.w = t.c.Replay(t.w.Flow, t.s.Answers)
@@ -342,7 +341,7 @@ func (t *turn) answer(a content.Answer) bool {
 		// cannot happen for answers checked above; never store a broken one
 		t.s.Answers = slices.Clone(t.w.Answers)
 	}
-	t.reply.Answered = &Answered{Flow: t.w.Flow.ID, Step: st.ID, Question: q.Text, Answer: t.answerLabel(st, a)}
+	t.reply.Answered = &Answered{Flow: t.w.Flow.ID, Step: st.ID, Question: st.Text.In(t.lang()), Answer: t.answerLabel(st, a)}
 	t.arrive()
 	return true
 }
@@ -392,7 +391,8 @@ func (t *turn) askEnd() { t.reply.Question = t.endQuestion() }
 func (t *turn) question(st *content.Step) *Question {
 	lang := t.lang()
 	q := &Question{Flow: t.w.Flow.ID, Step: st.ID, Text: st.Text.In(lang), Multi: st.Multi(), Input: st.Input != nil,
-		Number: len(t.w.Answers) + 1, Total: len(t.w.Answers) + st.Remaining()}
+		Number: len(t.w.Answers) + 1, Total: len(t.w.Answers) + st.Remaining(),
+		Options: make([]Option, 0, len(st.Options)+2)}
 	var hints []string
 	if st.Hint != nil {
 		hints = append(hints, st.Hint.In(lang))

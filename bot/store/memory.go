@@ -84,8 +84,8 @@ func (m *Memory) Update(ctx context.Context, key string, fn func(*bot.Session) e
 		m.seq++
 		m.entries[key] = &entry{s: s, version: m.seq, expires: now.Add(m.ttl)}
 		m.writes++
-		if m.writes%1024 == 0 {
-			m.sweep(now)
+		if m.writes%sweepEvery == 0 {
+			m.sweep(now, sweepBatch)
 		}
 		m.mu.Unlock()
 		return nil
@@ -93,12 +93,26 @@ func (m *Memory) Update(ctx context.Context, key string, fn func(*bot.Session) e
 	return ErrContention
 }
 
-// sweep drops expired sessions, so memory does not grow with people who
-// never come back. The caller holds m.mu.
-func (m *Memory) sweep(now time.Time) {
+// Expired sessions are dropped a few at a time as others are written, the
+// way Redis expires keys: each sweep looks at sweepBatch entries, so the
+// cost per write stays constant however many people the store holds.
+const (
+	sweepEvery = 16
+	sweepBatch = 32
+)
+
+// sweep drops up to limit expired sessions (all of them when limit is 0),
+// so memory does not grow with people who never come back. Map iteration
+// starts at a random place, so successive sweeps cover the whole map. The
+// caller holds m.mu.
+func (m *Memory) sweep(now time.Time, limit int) {
+	n := 0
 	for k, e := range m.entries {
 		if !now.Before(e.expires) {
 			delete(m.entries, k)
+		}
+		if n++; limit > 0 && n == limit {
+			return
 		}
 	}
 }
@@ -118,6 +132,6 @@ func (m *Memory) Delete(ctx context.Context, key string) error {
 func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.sweep(m.now())
+	m.sweep(m.now(), 0)
 	return len(m.entries)
 }
