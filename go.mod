@@ -7,3 +7,8 @@ require (
 	github.com/goccy/go-yaml v1.19.2
 	golang.org/x/tools v0.26.0
 )
+
+require (
+	github.com/rogpeppe/go-internal v1.16.0
+	golang.org/x/sys v0.26.0 // indirect
+)

@@ -132,7 +132,9 @@ func (e *Engine) forget(ctx context.Context, c *content.Content, key string, msg
 		lang = s.Lang
 		return errNoChange
 	})
-	lang = pickLang(c, cmdLang, lang, msg.Lang)
+	// the conversation's language first: command words work in every
+	// language, and the person chose this one
+	lang = pickLang(c, lang, cmdLang, msg.Lang)
 	if err := e.store.Delete(ctx, key); err != nil {
 		e.log.Error("forget failed", "platform", msg.Platform, "err", err)
 		return Reply{Lang: lang, Notes: []string{c.Message("error", lang)}}, fmt.Errorf("forget: %w", err)
@@ -162,6 +164,8 @@ func pickLang(c *content.Content, candidates ...string) string {
 
 // clean makes text safe to match and to echo: valid UTF-8, no NULs or
 // control characters other than line breaks and tabs, bounded in size.
+// Control characters become spaces rather than vanishing, so "2\x004" is
+// not read as 24.
 func clean(s string) string {
 	if len(s) > maxText*4 {
 		s = s[:maxText*4]
@@ -170,7 +174,7 @@ func clean(s string) string {
 	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0 {
 		s = strings.Map(func(r rune) rune {
 			if unicode.IsControl(r) && r != '\n' && r != '\t' {
-				return -1
+				return ' '
 			}
 			return r
 		}, s)

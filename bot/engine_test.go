@@ -228,7 +228,8 @@ func TestNumberInput(t *testing.T) {
 		ok   bool
 	}{
 		{"25", true}, {"99", true}, {"15", true}, {"25 vuotta", true},
-		{"14", false}, {"100", false}, {"kaksikymmentä", false}, {"20 tai 30", false}, {"-20", true /* the digits are 20 */}, {"", false}, {"٢٥", false},
+		{"14", false}, {"100", false}, {"kaksikymmentä", false}, {"20 tai 30", false}, {"-20", false}, {"olen -20", false},
+		{"25-vuotias", true}, {"2\x005", false}, {"", false}, {"٢٥", false}, {"1e2", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -450,10 +451,16 @@ func TestMyData(t *testing.T) {
 	if got := notes(c.cmd(content.CmdMyData)); got != "fi my_data_empty 30" {
 		t.Errorf("my data before answering = %q", got)
 	}
+	// a tick not yet sent is stored, so it is shown too
+	c.press("study")
+	if got := notes(c.cmd(content.CmdMyData)); !strings.Contains(got, "Toiveet: Opiskella") {
+		t.Errorf("my data with a tick = %q, want the ticked option", got)
+	}
+	c.press("study")
 	c.say("1, 2")
 	c.say("fi decline")
 	got := notes(c.cmd(content.CmdMyData))
-	for _, want := range []string{"Toiveet: Töitä ja Opiskella", "Tahti: fi decline"} {
+	for _, want := range []string{"Toiveet: Töitä ja Opiskella", "Tahti: fi declined", "fi my_data_language: suomi"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("my data = %q, want it to contain %q", got, want)
 		}
@@ -522,11 +529,8 @@ func TestForget(t *testing.T) {
 			c.send(bot.Message{Text: "hello", Lang: "en"})
 			c.say("1")
 			r := c.send(how)
-			wantLang := "en"
-			if how.Text == "/unohda" {
-				wantLang = "fi" // the Finnish command word says which language to answer in
-			}
-			if notes(r) != wantLang+" forgotten" || r.Question != nil {
+			// the conversation's language, whatever the command word's
+			if notes(r) != "en forgotten" || r.Question != nil {
 				t.Errorf("forget: notes %q question %v", r.Notes, r.Question)
 			}
 			if n := c.st.Len(); n != 0 {
@@ -692,7 +696,7 @@ func TestNoUser(t *testing.T) {
 type failingStore struct{ err error }
 
 func (f failingStore) Update(context.Context, string, func(*bot.Session) error) error { return f.err }
-func (f failingStore) Delete(context.Context, string) error                          { return f.err }
+func (f failingStore) Delete(context.Context, string) error                           { return f.err }
 
 func TestStoreDown(t *testing.T) {
 	down := errors.New("connection refused")
@@ -706,5 +710,15 @@ func TestStoreDown(t *testing.T) {
 		if notes(r) != "en error" {
 			t.Errorf("Handle(%q) reply = %q, want the kind error message in English", m.Text, r.Notes)
 		}
+	}
+}
+
+func TestForgetFirstContact(t *testing.T) {
+	c := newConv(t, baseContent(t))
+	if got := notes(c.say("forget me")); got != "en forgotten" {
+		t.Errorf("forget as the first message = %q, want the command word's language", got)
+	}
+	if n := c.st.Len(); n != 0 {
+		t.Errorf("store holds %d sessions, want 0", n)
 	}
 }

@@ -1,10 +1,10 @@
 package bot
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"polku/bot/content"
 )
@@ -103,9 +103,10 @@ func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 			return true
 		}
 		if len(s.Answers) == 0 {
+			// nothing to go back to; ticks of a multiple choice stay as shown
 			t.note(t.say("at_start"))
 			t.ask()
-			return len(s.Picked) > 0 && t.clearPicked()
+			return false
 		}
 		s.Answers = s.Answers[:len(s.Answers)-1]
 		s.Picked = nil
@@ -134,11 +135,6 @@ func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 	}
 	t.ask()
 	return false
-}
-
-func (t *turn) clearPicked() bool {
-	t.s.Picked = nil
-	return true
 }
 
 func (t *turn) setLanguage(code string) bool {
@@ -318,16 +314,19 @@ func bound(p *int, def string) string {
 	return strconv.Itoa(*p)
 }
 
+// numberPattern finds whole numbers in typed text; a minus sign counts
+// only at the start or after a space, so "25-vuotias" is 25 but "-20" is
+// below zero.
+var numberPattern = regexp.MustCompile(`(?:^|\s)-[0-9]+|[0-9]+`)
+
 // onlyNumber finds the one whole number in a typed answer ("25", "25 v",
 // "olen 25"); several numbers or none are not an answer.
 func onlyNumber(s string) (int, bool) {
-	var nums []string
-	f := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsDigit(r) || r > unicode.MaxASCII })
-	nums = append(nums, f...)
-	if len(nums) != 1 || len(nums[0]) > 6 {
+	nums := numberPattern.FindAllString(s, 3)
+	if len(nums) != 1 || len(nums[0]) > 7 {
 		return 0, false
 	}
-	n, err := strconv.Atoi(nums[0])
+	n, err := strconv.Atoi(strings.TrimSpace(nums[0]))
 	return n, err == nil
 }
 
@@ -665,20 +664,38 @@ func (t *turn) help() string {
 	return b.String()
 }
 
+// myData tells the person everything their session holds: the answers,
+// options ticked but not yet sent, and the language.
 func (t *turn) myData() {
 	days := map[string]string{"days": strconv.Itoa(int(t.e.ttl.Hours() / 24))}
-	if len(t.w.Answers) == 0 {
+	var picked []string
+	if !t.w.Done() && t.w.Step.Multi() {
+		picked = t.picked()
+	}
+	if len(t.w.Answers) == 0 && len(picked) == 0 {
 		t.note(t.format(t.say("my_data_empty"), days))
 		return
 	}
 	var b strings.Builder
 	b.WriteString(t.format(t.say("my_data"), days))
+	line := func(label, value string) {
+		b.WriteString("\n• ")
+		b.WriteString(label)
+		b.WriteString(": ")
+		b.WriteString(value)
+	}
 	for i, a := range t.w.Answers {
 		st := t.w.Steps[i]
-		b.WriteString("\n• ")
-		b.WriteString(st.Field.Label.In(t.lang()))
-		b.WriteString(": ")
-		b.WriteString(t.answerLabel(st, a))
+		value := t.answerLabel(st, a)
+		if a.Skip {
+			value = t.say("declined")
+		}
+		line(st.Field.Label.In(t.lang()), value)
 	}
+	if len(picked) > 0 {
+		st := t.w.Step
+		line(st.Field.Label.In(t.lang()), t.answerLabel(st, content.Answer{Step: st.ID, Value: strings.Join(picked, content.ListSep)}))
+	}
+	line(t.say("my_data_language"), t.languageName(t.lang()))
 	t.note(b.String())
 }

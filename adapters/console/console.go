@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"polku/bot"
@@ -119,6 +120,15 @@ func readLine(r *bufio.Reader) (string, error) {
 // shortened rather than flooding the transcript.
 func printable(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
+	// Control characters (NUL, ESC, a stray CR) are shown as U+FFFD like
+	// invalid UTF-8: echoed raw they put NULs in a transcript file or
+	// move the cursor of the terminal showing it.
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 	if utf8.RuneCountInString(s) > 200 {
 		r := []rune(s)
 		return string(r[:200]) + fmt.Sprintf("… (%d characters)", len(r))
@@ -294,10 +304,24 @@ func (c *conv) para(text, prefix string) {
 	hang := strings.Repeat(" ", utf8.RuneCountInString(prefix))
 	first := true
 	for _, line := range strings.Split(text, "\n") {
-		for _, l := range wrap(line, c.o.Width-utf8.RuneCountInString(prefix)) {
+		// A "• " item in a note (my data, where to talk to a person) wraps
+		// under its own text; under the bullet the list is hard to read.
+		bullet, item := "", line
+		if rest, ok := strings.CutPrefix(line, "• "); ok {
+			bullet, item = "• ", rest
+		}
+		width := c.o.Width - utf8.RuneCountInString(prefix) - utf8.RuneCountInString(bullet)
+		for i, l := range wrap(item, width) {
 			p := hang
 			if first {
 				p, first = prefix, false
+			}
+			if bullet != "" {
+				if i == 0 {
+					p += bullet
+				} else {
+					p += "  "
+				}
 			}
 			fmt.Fprintln(c.out, p+l)
 		}

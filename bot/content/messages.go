@@ -20,6 +20,7 @@ var MessageKeys = map[string][]string{
 	"forgotten":          nil,
 	"my_data":            {"days"},
 	"my_data_empty":      {"days"},
+	"my_data_language":   nil,
 	"person_unavailable": nil,
 	"decline":            nil,
 	"declined":           nil,

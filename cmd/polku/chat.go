@@ -26,11 +26,11 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 		if err == flag.ErrHelp {
 			return nil
 		}
-		return usageError{err.Error()}
+		return usageError{msg: err.Error(), printed: true}
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return usageError{"chat takes no arguments"}
+		return usageError{msg: "chat takes no arguments"}
 	}
 	c, ds, err := loadContent(*dir, stderr, false)
 	if err != nil {
@@ -48,7 +48,7 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 		for _, x := range c.Languages {
 			codes = append(codes, x.Code)
 		}
-		return usageError{fmt.Sprintf("--lang %s: the content speaks %s", l, strings.Join(codes, ", "))}
+		return usageError{msg: fmt.Sprintf("--lang %s: the content speaks %s", l, strings.Join(codes, ", "))}
 	}
 	engine := bot.New(c, store.NewMemory(0), bot.Options{})
 	return console.Run(ctx, engine, stdin, stdout, console.Options{Lang: l, Echo: !isTerminal(stdin), Err: stderr})
@@ -61,8 +61,11 @@ func langFromLocale(locales ...string) string {
 		if l == "" || l == "C" || l == "POSIX" || strings.HasPrefix(l, "C.") {
 			continue
 		}
+		// language[_territory][.codeset][@modifier]: a locale may carry a
+		// modifier without a territory (sr@latin), so cut at "@" too.
 		code, _, _ := strings.Cut(l, "_")
 		code, _, _ = strings.Cut(code, ".")
+		code, _, _ = strings.Cut(code, "@")
 		return strings.ToLower(code)
 	}
 	return ""

@@ -14,11 +14,15 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 		fmt.Fprintln(stderr, "Usage: polku check [DIR]\n\nChecks a content directory (flows/ and rules/) and lists every problem as\nfile:line:col: what is wrong — how to fix it. Without DIR it checks\n$POLKU_CONTENT, or the built-in content.")
 	}
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		// -h is a request, not a mistake: exit 0 as `polku chat -h` does.
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return usageError{msg: err.Error(), printed: true}
 	}
 	if fs.NArg() > 1 {
 		fs.Usage()
-		return usageError{"check takes one directory"}
+		return usageError{msg: "check takes one directory"}
 	}
 	dir := fs.Arg(0)
 	if dir == "" {
@@ -49,7 +53,9 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 	if warns > 0 {
 		summary = fmt.Sprintf("no errors, %d warning%s", warns, plural(warns))
 	}
-	fmt.Fprintf(stdout, "polku check: %s: %s — %d flow%s, %d questions, %d rules, %d services, %d languages\n",
-		name, summary, len(c.Flows), plural(len(c.Flows)), questions, len(c.Rules), len(c.Services), len(c.Languages))
+	// every count gets its own plural: a one-language directory read "1 languages"
+	fmt.Fprintf(stdout, "polku check: %s: %s — %d flow%s, %d question%s, %d rule%s, %d service%s, %d language%s\n",
+		name, summary, len(c.Flows), plural(len(c.Flows)), questions, plural(questions), len(c.Rules), plural(len(c.Rules)),
+		len(c.Services), plural(len(c.Services)), len(c.Languages), plural(len(c.Languages)))
 	return nil
 }

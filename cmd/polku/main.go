@@ -29,15 +29,30 @@ type env func(string) string
 // content's diagnostics, a flag error) and only the exit code remains.
 var errReported = errors.New("reported")
 
-// usageError is a mistake in how polku was called: exit code 2.
-type usageError struct{ msg string }
+// usageError is a mistake in how polku was called: exit code 2. printed
+// says the flag package has written it already, with the usage.
+type usageError struct {
+	msg     string
+	printed bool
+}
 
 func (e usageError) Error() string { return e.msg }
+
+// Is makes a printed usage error count as errReported, so that main does
+// not repeat what the flag package just wrote ("flag provided but not
+// defined: -x" appeared twice).
+func (e usageError) Is(target error) bool { return e.printed && target == errReported }
 
 // contentError means the content has errors: exit code 1.
 type contentError struct{ error }
 
+// exitCode is the process's exit status for what run returned: 0 for nil
+// (a caller may pass any result straight to os.Exit), 2 for usage
+// mistakes, 1 for everything else.
 func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
 	var u usageError
 	if errors.As(err, &u) {
 		return 2
@@ -64,7 +79,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	defer stop()
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage)
-		return usageError{"no command given"}
+		return usageError{msg: "no command given"}
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {
@@ -77,5 +92,5 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	return usageError{msg: fmt.Sprintf("unknown command %q", cmd)}
 }
