@@ -128,6 +128,12 @@ func exprConfig(fields []*Field, broken map[string]bool) *conf.Config {
 	return c
 }
 
+// maxExprLength bounds an expression before expr parses it: expr's parser
+// recurses once per bracket or not before it counts nodes against
+// MaxNodes, and a million of them overflow the stack, a fatal error that no
+// recover catches. Real conditions are a line or two.
+const maxExprLength = 5000
+
 type exprCompiler struct {
 	cfg    *conf.Config
 	fields map[string]*Field
@@ -146,6 +152,10 @@ func (l *loader) compileExpr(n *node, what string) *Expr {
 	}
 	if strings.TrimSpace(src) == "" {
 		l.errorf(n, "The "+what+" is empty", "Write a condition, for example: pace == \"part_time\".")
+		return nil
+	}
+	if utf8.RuneCountInString(src) > maxExprLength {
+		l.errorf(n, "The expression is too long", fmt.Sprintf("A condition can have at most %d characters. Split it into several rules or branches.", maxExprLength))
 		return nil
 	}
 	if l.exprCfg == nil {
@@ -367,12 +377,14 @@ func (ec *exprCompiler) array(n *ast.ArrayNode) evalFn {
 			constant = false
 		}
 	}
+	// An unknown item stays in the list as unknown instead of making the
+	// whole list unknown: 30 in [age, 30] is true whatever age is, and
+	// any([a, b], #) must agree with a or b. Operators that read items
+	// (in, ==, the predicates) handle unknown items themselves.
 	build := func(e *env) val {
 		l := make([]val, len(fns))
 		for i, f := range fns {
-			if l[i] = f(e); l[i].k == kUnknown {
-				return unknown
-			}
+			l[i] = f(e)
 		}
 		return val{k: kList, l: l}
 	}
@@ -506,9 +518,9 @@ func (ec *exprCompiler) binary(n *ast.BinaryNode) evalFn {
 			return r(e)
 		}
 	case "==":
-		return known2(l, r, func(a, b val) val { return boolVal(equal(a, b)) })
+		return known2(l, r, eq)
 	case "!=":
-		return known2(l, r, func(a, b val) val { return boolVal(!equal(a, b)) })
+		return known2(l, r, func(a, b val) val { return not(eq(a, b)) })
 	case "<", "<=", ">", ">=":
 		op := n.Operator
 		return known2(l, r, func(a, b val) val {
@@ -531,10 +543,17 @@ func (ec *exprCompiler) binary(n *ast.BinaryNode) evalFn {
 			if b.k != kList {
 				return unknown
 			}
+			unsure := false
 			for _, x := range b.l {
-				if equal(a, x) {
+				switch v := eq(a, x); {
+				case v.k == kBool && v.b:
 					return boolVal(true)
+				case v.k != kBool:
+					unsure = true
 				}
+			}
+			if unsure {
+				return unknown
 			}
 			return boolVal(false)
 		})
@@ -593,31 +612,40 @@ func num(v val) (float64, bool) {
 	return 0, false
 }
 
-func equal(a, b val) bool {
+// eq is == with three values: unknown when either side is, or when lists
+// differ only where an item is unknown.
+func eq(a, b val) val {
+	if a.k == kUnknown || b.k == kUnknown {
+		return unknown
+	}
 	if x, ok := num(a); ok {
 		y, ok := num(b)
-		return ok && x == y
+		return boolVal(ok && x == y)
 	}
 	if a.k != b.k {
-		return false
+		return boolVal(false)
 	}
 	switch a.k {
 	case kBool:
-		return a.b == b.b
+		return boolVal(a.b == b.b)
 	case kString:
-		return a.s == b.s
+		return boolVal(a.s == b.s)
 	case kList:
 		if len(a.l) != len(b.l) {
-			return false
+			return boolVal(false)
 		}
+		res := boolVal(true)
 		for i := range a.l {
-			if !equal(a.l[i], b.l[i]) {
-				return false
+			switch v := eq(a.l[i], b.l[i]); {
+			case v.k == kBool && !v.b:
+				return v
+			case v.k != kBool:
+				res = unknown
 			}
 		}
-		return true
+		return res
 	}
-	return false
+	return boolVal(false)
 }
 
 func compare(a, b val) (int, bool) {
@@ -702,7 +730,7 @@ func (ec *exprCompiler) conditional(n *ast.ConditionalNode) evalFn {
 		}
 		// unknown condition: the answer is known only if both sides agree
 		x, y := a(e), b(e)
-		if x.k != kUnknown && equal(x, y) {
+		if v := eq(x, y); v.k == kBool && v.b {
 			return x
 		}
 		return unknown

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 )
@@ -51,6 +53,14 @@ type node struct {
 type source struct {
 	file  string
 	lines []string
+	// trailing describes the lines that end in spaces, for plainStart.
+	trailing map[int]*lineInfo
+}
+
+type lineInfo struct {
+	runes []rune
+	end   int // the index past the last character that is not a space or tab
+	shift int // the spaces among the white space at the end, which goccy counts before the scalar
 }
 
 func (n *node) describe() string {
@@ -83,9 +93,17 @@ func clip(s string, n int) string {
 // file of ten thousand brackets must not exhaust the stack.
 const maxYAMLDepth = 64
 
+// maxAliasNodes bounds what aliases may copy. Without aliases a file's size
+// bounds its nodes, but aliases of aliases multiply: nine lines of nine
+// aliases each ("billion laughs") would build 9⁹ nodes and hang a reload.
+const maxAliasNodes = 100_000
+
 // parseYAML parses one file. A syntax error stops that file (YAML cannot be
 // read past it reliably) and is returned as a diagnostic.
 func parseYAML(file string, src []byte) (*node, Diagnostics) {
+	// Some editors (Windows Notepad) start UTF-8 files with a byte order
+	// mark; YAML allows it, but goccy would read it as part of the first key.
+	src = bytes.TrimPrefix(src, []byte("\ufeff"))
 	s := &source{file: file, lines: strings.Split(string(src), "\n")}
 	if !utf8.Valid(src) {
 		line, col := invalidUTF8At(src)
@@ -93,7 +111,12 @@ func parseYAML(file string, src []byte) (*node, Diagnostics) {
 			Detail:  "Save the file as UTF-8 (most editors have this under \"Save with encoding\").",
 			Subject: Range{File: file, Start: Pos{line, col}}}}
 	}
-	f, err := parseBytes(src)
+	f, deep, err := parseBytes(src)
+	if deep != nil {
+		return nil, Diagnostics{{Severity: Error, Summary: "The YAML is nested too deeply",
+			Detail:  "Content files never need more than a few levels of indentation.",
+			Subject: Range{File: file, Start: tokenPos(deep)}}}
+	}
 	if err != nil {
 		return nil, Diagnostics{syntaxDiag(file, err)}
 	}
@@ -123,13 +146,70 @@ func parseYAML(file string, src []byte) (*node, Diagnostics) {
 
 // parseBytes guards against panics inside the YAML library: a crash on odd
 // input must become a diagnostic, not take the bot down during a reload.
-func parseBytes(src []byte) (f *ast.File, err error) {
+// It returns the token where the file is nested too deeply, if it is.
+func parseBytes(src []byte) (f *ast.File, deep *token.Token, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			f, err = nil, fmt.Errorf("the YAML reader could not read this file (%v)", r)
+			f, deep, err = nil, nil, fmt.Errorf("the YAML reader could not read this file (%v)", r)
 		}
 	}()
-	return parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
+	tokens := lexer.Tokenize(string(src))
+	if deep = nestedTooDeep(tokens); deep != nil {
+		return nil, deep, nil
+	}
+	f, err = parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
+	return f, nil, err
+}
+
+// nestedTooDeep returns the first token nested deeper than maxYAMLDepth, or
+// nil. goccy's parser recurses once per level, so a few megabytes of "{a: "
+// overflow the stack (a fatal error, which recover cannot catch), and it
+// slows down faster than the depth grows ("- - - …" a hundred thousand
+// times takes a minute): such a file must never reach it. The lexer is
+// linear and its tokens are what the parser will see. Brackets count
+// exactly; block levels count by the columns of -, ? and keys (a list
+// written at its key's column is missed, so this counts at most the real
+// depth); a run of tags and anchors counts as levels too.
+func nestedTooDeep(tokens token.Tokens) *token.Token {
+	flow, run := 0, 0
+	var block []int // columns of the open block levels
+	for i, tk := range tokens {
+		if tk.Type == token.TagType || tk.Type == token.AnchorType {
+			run++
+		} else if tk.Type != token.CommentType {
+			run = 0
+		}
+		switch tk.Type {
+		case token.DocumentHeaderType:
+			flow, block = 0, block[:0]
+		case token.SequenceStartType, token.MappingStartType:
+			flow++
+		case token.SequenceEndType, token.MappingEndType:
+			flow = max(flow-1, 0)
+		case token.SequenceEntryType, token.MappingKeyType, token.MappingValueType:
+			if flow > 0 {
+				break
+			}
+			at := tk
+			if tk.Type == token.MappingValueType {
+				if i == 0 {
+					break
+				}
+				at = tokens[i-1] // the key
+			}
+			col := at.Position.Column
+			for len(block) > 0 && block[len(block)-1] > col {
+				block = block[:len(block)-1]
+			}
+			if len(block) == 0 || block[len(block)-1] < col {
+				block = append(block, col)
+			}
+		}
+		if flow+len(block)+run > maxYAMLDepth {
+			return tk
+		}
+	}
+	return nil
 }
 
 func invalidUTF8At(src []byte) (line, col int) {
@@ -202,6 +282,9 @@ type converter struct {
 	src     *source
 	anchors map[string]ast.Node
 	diags   Diagnostics
+	// inAlias counts the aliases being expanded, copied the nodes built
+	// for them.
+	inAlias, copied int
 }
 
 func (c *converter) errorf(p Pos, summary, detail string) {
@@ -216,6 +299,11 @@ func (c *converter) convert(an ast.Node, depth int) *node {
 	if depth > maxYAMLDepth {
 		c.errorf(p, "The YAML is nested too deeply", "Content files never need more than a few levels of indentation.")
 		return &node{kind: nullNode, pos: p, src: c.src}
+	}
+	if c.inAlias > 0 {
+		if c.copied++; c.copied > maxAliasNodes {
+			return &node{kind: nullNode, pos: p, src: c.src}
+		}
 	}
 	n := &node{pos: p, src: c.src}
 	switch v := an.(type) {
@@ -243,6 +331,8 @@ func (c *converter) convert(an ast.Node, depth int) *node {
 			n.style = singleStyle
 		case token.DoubleQuoteType:
 			n.style = doubleStyle
+		default:
+			n.pos = c.src.plainStart(p, v.GetToken().Value)
 		}
 	case *ast.LiteralNode:
 		n.kind, n.tag = scalarNode, "str"
@@ -255,12 +345,16 @@ func (c *converter) convert(an ast.Node, depth int) *node {
 		}
 	case *ast.IntegerNode:
 		n.kind, n.tag, n.value = scalarNode, "int", v.GetToken().Value
+		n.pos = c.src.plainStart(p, n.value)
 	case *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
 		n.kind, n.tag, n.value = scalarNode, "float", an.GetToken().Value
+		n.pos = c.src.plainStart(p, n.value)
 	case *ast.BoolNode:
 		n.kind, n.tag, n.value = scalarNode, "bool", fmt.Sprint(v.Value)
+		n.pos = c.src.plainStart(p, v.GetToken().Value)
 	case *ast.NullNode:
 		n.kind = nullNode
+		n.pos = c.src.plainStart(p, v.GetToken().Value)
 	case *ast.TagNode:
 		inner := c.convert(v.Value, depth+1)
 		if v.Start != nil && v.Start.Value == "!!str" && inner.kind == scalarNode {
@@ -282,7 +376,16 @@ func (c *converter) convert(an ast.Node, depth int) *node {
 			c.errorf(p, fmt.Sprintf("Unknown alias *%s", name), "An alias (*name) must refer to an anchor (&name) written earlier in the same file.")
 			return &node{kind: nullNode, pos: p, src: c.src}
 		}
+		if c.copied > maxAliasNodes {
+			return &node{kind: nullNode, pos: p, src: c.src}
+		}
+		c.inAlias++
 		out := c.convert(target, depth+1)
+		c.inAlias--
+		if c.copied > maxAliasNodes && c.inAlias == 0 {
+			c.errorf(p, "The aliases in this file copy too much",
+				"An alias (*name) copies everything under its anchor (&name), and aliases of aliases multiply. Write the content out instead.")
+		}
 		return out
 	case *ast.CommentGroupNode:
 		n.kind = nullNode
@@ -292,6 +395,45 @@ func (c *converter) convert(an ast.Node, depth int) *node {
 		n.kind = nullNode
 	}
 	return n
+}
+
+// plainStart corrects the start of a plain scalar (tok is its text as
+// goccy read it, lines folded). goccy counts the spaces (not the tabs) in
+// the white space that ends the line of a plain scalar as if they came
+// before it, so "kind: ohjaamoo   " would put every caret three columns to
+// the right of the value. Only the scalar that ends its line is affected:
+// it is moved back when its text, so placed, runs exactly to the line's
+// end. The work is bounded by tok's length, so a long line of many scalars
+// stays linear.
+func (s *source) plainStart(p Pos, tok string) Pos {
+	if p.Line > len(s.lines) || tok == "" {
+		return p
+	}
+	text := strings.TrimSuffix(s.lines[p.Line-1], "\r")
+	if text == "" || (text[len(text)-1] != ' ' && text[len(text)-1] != '\t') {
+		return p // goccy's column is right
+	}
+	li := s.trailing[p.Line]
+	if li == nil {
+		trimmed := strings.TrimRight(text, " \t")
+		li = &lineInfo{runes: []rune(text)}
+		// the shift is the spaces at the end; tabs there do not count
+		li.shift = strings.Count(text[len(trimmed):], " ")
+		li.end = len(li.runes) - (len(text) - len(trimmed))
+		if s.trailing == nil {
+			s.trailing = map[int]*lineInfo{}
+		}
+		s.trailing[p.Line] = li
+	}
+	start := p.Col - 1 - li.shift
+	if start < 0 || start >= li.end || li.end-start > utf8.RuneCountInString(tok) {
+		return p
+	}
+	first := string(li.runes[start:li.end]) // the scalar's first line, if it starts there
+	if first == tok || (strings.HasPrefix(tok, first) && (tok[len(first)] == ' ' || tok[len(first)] == '\n')) {
+		return Pos{p.Line, start + 1}
+	}
+	return p
 }
 
 func keyPos(mv *ast.MappingValueNode) Pos {
@@ -313,7 +455,9 @@ func (c *converter) pair(n *node, mv *ast.MappingValueNode, depth int) {
 		k = c.convert(mv.Key, depth+1)
 	}
 	if k.kind != scalarNode {
-		c.errorf(k.pos, "A key must be a plain word", "Keys are names like id, text or options, followed by a colon.")
+		if depth+1 <= maxYAMLDepth { // else "nested too deeply" says it already
+			c.errorf(k.pos, "A key must be a plain word", "Keys are names like id, text or options, followed by a colon.")
+		}
 		return
 	}
 	n.keys = append(n.keys, k)
@@ -321,9 +465,11 @@ func (c *converter) pair(n *node, mv *ast.MappingValueNode, depth int) {
 }
 
 // posAt maps an offset (in characters) inside a scalar's value to its
-// position in the file, following YAML's quoting and line folding.
+// position in the file, following YAML's quoting and line folding. Offset 0
+// is the first character of the value: past an opening quote, on the first
+// line of a | or > block.
 func (n *node) posAt(off int) Pos {
-	if n.src == nil || n.kind != scalarNode || off <= 0 {
+	if n.src == nil || n.kind != scalarNode || off < 0 {
 		return n.pos
 	}
 	lines := n.src.lines
@@ -331,58 +477,53 @@ func (n *node) posAt(off int) Pos {
 	if line < 1 || line > len(lines) {
 		return n.pos
 	}
+	text := func(l int) []rune { return []rune(strings.TrimRight(lines[l-1], "\r")) }
 	switch n.style {
 	case literal, folded:
-		line++
-		indent := -1
-		for l := line; l <= len(lines); l++ {
-			if t := strings.TrimLeft(lines[l-1], " "); strings.TrimSpace(t) != "" {
-				indent = len(lines[l-1]) - len(t)
-				break
-			}
-		}
-		if indent < 0 {
-			return n.pos
-		}
-		k := 0
-		for ; line <= len(lines); line++ {
-			r := []rune(lines[line-1])
-			i := indent
-			if i > len(r) {
-				i = len(r)
-			}
-			for ; i < len(r); i++ {
-				if k == off {
-					return Pos{line, i + 1}
-				}
-				k++
-			}
-			if k == off {
-				return Pos{line, i + 1}
-			}
-			k++ // the line break (a newline in |, a space in >)
-		}
-		return n.pos
+		return n.blockPosAt(off, text)
 	}
-	r := []rune(strings.TrimRight(lines[line-1], "\r"))
+	// r is the current line; white space from end on is not part of the
+	// scalar when a line break follows.
+	r := text(line)
+	end := contentEnd(r)
 	i := n.pos.Col - 1
 	if n.style != plainStyle {
 		i++
 	}
-	for k := 0; k < off; k++ {
-		if i >= len(r) {
-			// a folded line break inside a plain or quoted scalar is one space
-			if line >= len(lines) {
-				break
-			}
-			line++
-			r = []rune(strings.TrimRight(lines[line-1], "\r"))
-			i = utf8.RuneCountInString(string(r)) - utf8.RuneCountInString(strings.TrimLeft(string(r), " \t"))
-			continue
+	// nextLine moves to the start of the scalar's next line; white space
+	// at the start of a line is not part of a plain or quoted scalar.
+	nextLine := func() bool {
+		if line >= len(lines) {
+			return false
 		}
+		line++
+		r = text(line)
+		end = contentEnd(r)
+		for i = 0; i < len(r) && (r[i] == ' ' || r[i] == '\t'); i++ {
+		}
+		return true
+	}
+	for k := 0; k < off; {
 		switch {
+		case n.style == doubleStyle && i == len(r)-1 && r[i] == '\\':
+			// an escaped line break is no character at all
+			if !nextLine() {
+				return Pos{line, i + 1}
+			}
+		case i >= end:
+			// A line break, with the white space around it, folds to one
+			// space; followed by blank lines, to one \n per blank line.
+			if !nextLine() {
+				return Pos{line, i + 1}
+			}
+			blanks := 0
+			for end == 0 && nextLine() {
+				blanks++
+			}
+			k += max(1, blanks)
 		case n.style == singleStyle && r[i] == '\'' && i+1 < len(r) && r[i+1] == '\'':
 			i += 2
+			k++
 		case n.style == doubleStyle && r[i] == '\\' && i+1 < len(r):
 			switch r[i+1] {
 			case 'x':
@@ -394,11 +535,88 @@ func (n *node) posAt(off int) Pos {
 			default:
 				i += 2
 			}
+			k++
 		default:
 			i++
+			k++
 		}
 	}
+	// the character at off comes after an escaped line break
+	for n.style == doubleStyle && i == len(r)-1 && r[i] == '\\' && nextLine() {
+	}
 	return Pos{line, i + 1}
+}
+
+// contentEnd is the index just past the last character of r that is not a
+// space or tab.
+func contentEnd(r []rune) int {
+	end := len(r)
+	for end > 0 && (r[end-1] == ' ' || r[end-1] == '\t') {
+		end--
+	}
+	return end
+}
+
+// blockPosAt is posAt for | and > blocks, whose value starts on the line
+// after the indicator.
+func (n *node) blockPosAt(off int, text func(int) []rune) Pos {
+	lines := n.src.lines
+	isBlank := func(r []rune) bool { return strings.TrimSpace(string(r)) == "" }
+	// The block's indentation is that of its first non-blank line, less
+	// the spaces the value keeps at its start (set by an indentation
+	// indicator such as |2).
+	first := n.pos.Line + 1
+	for first <= len(lines) && isBlank(text(first)) {
+		first++
+	}
+	if first > len(lines) {
+		return n.pos
+	}
+	r := text(first)
+	indent := len(r) - len([]rune(strings.TrimLeft(string(r), " ")))
+	v := strings.TrimLeft(n.value, "\n")
+	indent -= len(v) - len(strings.TrimLeft(v, " "))
+	if indent < 0 {
+		return n.pos
+	}
+	moreIndented := func(r []rune) bool { return len(r) > indent && (r[indent] == ' ' || r[indent] == '\t') }
+	k := 0
+	for line := n.pos.Line + 1; line <= len(lines); {
+		r := text(line)
+		i := min(indent, len(r))
+		for ; i < len(r); i++ {
+			if k == off {
+				return Pos{line, i + 1}
+			}
+			k++
+		}
+		if k == off {
+			return Pos{line, i + 1}
+		}
+		if n.style != folded || isBlank(r) {
+			k++ // the line break
+			line++
+			continue
+		}
+		// In a > block a line break between two lines of text is a
+		// space, but followed by blank lines it is dropped and each blank
+		// line is a \n; around more-indented lines every break is kept.
+		next, blanks := line+1, 0
+		for next <= len(lines) && isBlank(text(next)) {
+			next++
+			blanks++
+		}
+		if blanks > 0 && next <= len(lines) && !moreIndented(r) && !moreIndented(text(next)) {
+			k += blanks
+		} else {
+			k += 1 + blanks
+		}
+		line = next
+		if k > off && line <= len(lines) {
+			return Pos{line, min(indent, len(text(line))) + 1}
+		}
+	}
+	return n.pos
 }
 
 // end is the position just past a single-line scalar, for underlining it.
