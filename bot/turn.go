@@ -333,13 +333,14 @@ func onlyNumber(s string) (int, bool) {
 // answer records an answer to the current question and moves on.
 func (t *turn) answer(a content.Answer) bool {
 	st := t.w.Step
-	t.s.Answers = append(slices.Clone(t.w.Answers), a)
-	t.s.Picked = nil
-	t.w = t.c.Replay(t.w.Flow, t.s.Answers)
-	if len(t.w.Answers) != len(t.s.Answers) {
+	if !t.w.Advance(a) {
 		// cannot happen for answers checked above; never store a broken one
-		t.s.Answers = slices.Clone(t.w.Answers)
+		t.note(t.say("not_understood"))
+		t.ask()
+		return false
 	}
+	t.s.Answers = slices.Clone(t.w.Answers)
+	t.s.Picked = nil
 	t.reply.Answered = &Answered{Flow: t.w.Flow.ID, Step: st.ID, Question: st.Text.In(t.lang()), Answer: t.answerLabel(st, a)}
 	t.arrive()
 	return true

@@ -231,6 +231,11 @@ func (ec *exprCompiler) checkError(src string, err error) Diagnostic {
 		}
 	}
 	switch {
+	case ec.cutByComment():
+		d.Summary = "The expression is cut short by a #"
+		d.Detail = "In YAML, # after a space starts a comment, so the rest of the line was not read. Put the whole expression in single quotes: '" +
+			strings.TrimSpace(ec.n.src.lines[ec.n.pos.Line-1][ec.lineOffset():]) + "'."
+		d.Subject = Range{File: d.Subject.File, Start: ec.n.pos}
 	case reUnknownName.MatchString(msg):
 		name := reUnknownName.FindStringSubmatch(msg)[1]
 		isCall := ok && fe.To < utf8.RuneCountInString(src) && strings.HasPrefix(strings.TrimLeft(string([]rune(src)[fe.To:]), " "), "(")
@@ -275,6 +280,27 @@ func (ec *exprCompiler) checkError(src string, err error) Diagnostic {
 		d.Detail = "See docs/content.md (Expressions) for what expressions can say."
 	}
 	return d
+}
+
+// cutByComment reports an unquoted expression whose line goes on with a
+// comment: "when: any(wants, # in [...])" reaches expr as "any(wants,".
+func (ec *exprCompiler) cutByComment() bool {
+	n := ec.n
+	if n.style != plainStyle || n.src == nil || n.pos.Line < 1 || n.pos.Line > len(n.src.lines) {
+		return false
+	}
+	line := n.src.lines[n.pos.Line-1]
+	rest := line[ec.lineOffset():]
+	i := strings.Index(rest, n.value)
+	return i >= 0 && strings.HasPrefix(strings.TrimLeft(rest[i+len(n.value):], " \t"), "#")
+}
+
+// lineOffset is the byte offset of the scalar's start in its line.
+func (ec *exprCompiler) lineOffset() int {
+	line := ec.n.src.lines[ec.n.pos.Line-1]
+	r := []rune(line)
+	col := min(max(ec.n.pos.Col-1, 0), len(r))
+	return len(string(r[:col]))
 }
 
 func fieldNames(m map[string]*Field) []string {

@@ -35,12 +35,35 @@ func (w *Walk) Done() bool { return w.Step == nil }
 // steps that are no longer on the way (the content changed, or an earlier
 // answer changed the path) are dropped.
 func (c *Content) Replay(f *Flow, answers []Answer) *Walk {
-	w := &Walk{Flow: f, Profile: c.NewProfile()}
-	s := f.Start
+	w := &Walk{Flow: f, Profile: c.NewProfile(),
+		Answers: make([]Answer, 0, len(answers)+1), Steps: make([]*Step, 0, len(answers)+1)}
+	w.walk(f.Start, answers)
+	return w
+}
+
+// Advance answers the question the walk waits at and walks on to the next
+// question or the end, as Replay would with a added to the answers. It
+// reports false, changing nothing, when a does not answer that question.
+func (w *Walk) Advance(a Answer) bool {
+	s := w.Step
+	if s == nil || a.Step != s.ID || !s.Apply(w.Profile, a) {
+		return false
+	}
+	w.Answers = append(w.Answers, a)
+	w.Steps = append(w.Steps, s)
+	w.Passed = w.Passed[:0]
+	w.walk(s.next(w.Profile), nil)
+	return true
+}
+
+// walk goes on from step s, applying answers to the questions it reaches,
+// and stops at the first question without a usable answer or at the end.
+func (w *Walk) walk(s *Step, answers []Answer) {
+	w.Step = nil
 	// A flow has no loops, so no walk is longer than its steps.
-	for range len(f.Steps) + 1 {
+	for range len(w.Flow.Steps) + 1 {
 		if s == nil {
-			return w
+			return
 		}
 		if !s.Question() {
 			w.Passed = append(w.Passed, s)
@@ -50,15 +73,13 @@ func (c *Content) Replay(f *Flow, answers []Answer) *Walk {
 		a, ok := findAnswer(answers, s.ID)
 		if !ok || !s.Apply(w.Profile, a) {
 			w.Step = s
-			return w
+			return
 		}
 		w.Answers = append(w.Answers, a)
 		w.Steps = append(w.Steps, s)
 		w.Passed = w.Passed[:0]
 		s = s.next(w.Profile)
 	}
-	w.Step = nil
-	return w
 }
 
 func findAnswer(answers []Answer, step string) (Answer, bool) {
