@@ -643,9 +643,12 @@ func (t *turn) fieldValue(f *content.Field) string {
 	return t.join(labels)
 }
 
+// help is the help text and one line per command: its first word, the
+// first plain word that says more than the slash form, and what it does.
 func (t *turn) help() string {
 	var b strings.Builder
 	b.WriteString(t.say("help"))
+	b.WriteString("\n")
 	for _, cmd := range t.c.Commands {
 		if cmd.Name == content.CmdStart {
 			continue
@@ -656,8 +659,11 @@ func (t *turn) help() string {
 		}
 		b.WriteString("\n")
 		b.WriteString(words[0])
-		if len(words) > 1 && !strings.HasPrefix(words[1], "/") {
-			b.WriteString(" (" + words[1] + ")")
+		for _, w := range words[1:] {
+			if !strings.HasPrefix(w, "/") && content.NormalizeText(w) != strings.TrimPrefix(words[0], "/") {
+				b.WriteString(" (" + w + ")")
+				break
+			}
 		}
 		b.WriteString(" — ")
 		b.WriteString(cmd.Description.In(t.lang()))
