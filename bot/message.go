@@ -1,7 +1,5 @@
 package bot
 
-import "polku/bot/content"
-
 // Message is one thing a person sent, normalised by an adapter.
 type Message struct {
 	Platform string // console, telegram, discord, web, …
@@ -13,8 +11,9 @@ type Message struct {
 
 	Text   string  // what the person typed
 	Choice *Choice // a pressed button or menu item
-	// Command is a command chosen from a menu or a button (content.CmdBack,
-	// …); Arg is its argument, such as a language code.
+	// Command is a command chosen from a menu or a button (named by package
+	// content: content.CmdBack, …); Arg is its argument, such as a language
+	// code.
 	Command string
 	Arg     string
 
@@ -127,5 +126,3 @@ type Trace struct {
 	Score   int
 	Answers []string // field=value, field=? when unknown
 }
-
-var _ = content.CmdBack // commands are named by package content

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"polku/bot/content"
 )
@@ -27,7 +28,7 @@ func (t *turn) say(key string) string { return t.c.Message(key, t.s.Lang) }
 func (t *turn) note(text string) { t.reply.Notes = append(t.reply.Notes, text) }
 
 // run handles the message and reports whether the session changed.
-func (t *turn) run(cmd *content.Command, arg, cmdLang string, now interface{ Unix() int64 }) bool {
+func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) bool {
 	s, c := t.s, t.c
 	fresh := s.Flow == ""
 	changed := fresh

@@ -137,12 +137,11 @@ func printable(s string) string {
 }
 
 type conv struct {
-	h    handler
-	out  *bufio.Writer
-	o    Options
-	q    *bot.Question // the question on screen
-	seq  int
-	lang string
+	h   handler
+	out *bufio.Writer
+	o   Options
+	q   *bot.Question // the question on screen
+	seq int
 }
 
 func (c *conv) prompt() {

@@ -9,7 +9,6 @@ import (
 
 type ruleNodes struct {
 	kinds, tags, services []*node
-	at                    *node
 }
 
 func (l *loader) loadRules(f *contentFile) {

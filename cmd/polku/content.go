@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 
 	"polku"
@@ -41,8 +40,6 @@ func loadContent(dir string, w io.Writer, warnings bool) (*content.Content, cont
 	}
 	return c, ds, nil
 }
-
-var _ fs.FS = polku.Content()
 
 func countWords(ds content.Diagnostics) string {
 	errs, warns := ds.Count()
