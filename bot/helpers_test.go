@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -14,6 +12,7 @@ import (
 	"polku"
 	"polku/bot"
 	"polku/bot/content"
+	"polku/bot/content/contenttest"
 	"polku/bot/store"
 )
 
@@ -27,27 +26,7 @@ func baseContent(t testing.TB) *content.Content {
 	return loadDir(t, baseFS(t))
 }
 
-func baseFS(t testing.TB) fstest.MapFS {
-	t.Helper()
-	m := fstest.MapFS{}
-	root := filepath.Join("content", "testdata", "base")
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		m[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+func baseFS(t testing.TB) fstest.MapFS { return contenttest.BaseFS(t) }
 
 func loadDir(t testing.TB, fsys fs.FS) *content.Content {
 	t.Helper()

@@ -3,7 +3,6 @@ package content
 import (
 	"bytes"
 	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,32 +10,14 @@ import (
 	"testing/fstest"
 
 	"golang.org/x/tools/txtar"
+
+	"polku/bot/content/contenttest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // baseFS is a small valid content directory that the broken cases change.
-func baseFS(t testing.TB) fstest.MapFS {
-	t.Helper()
-	m := fstest.MapFS{}
-	root := "testdata/base"
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		m[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+func baseFS(t testing.TB) fstest.MapFS { return contenttest.BaseFS(t) }
 
 func TestLoadBase(t *testing.T) {
 	c, ds := Load(baseFS(t))
