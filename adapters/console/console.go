@@ -141,7 +141,6 @@ type conv struct {
 	out *bufio.Writer
 	o   Options
 	q   *bot.Question // the question on screen
-	seq int
 }
 
 func (c *conv) prompt() {
@@ -174,8 +173,10 @@ func (c *conv) message(line string) bot.Message {
 }
 
 func (c *conv) send(ctx context.Context, m bot.Message) error {
-	c.seq++
-	m.Platform, m.User, m.UpdateID = "console", "local", strconv.Itoa(c.seq)
+	// A terminal never delivers a line twice, so messages carry no update
+	// id: ids counted per run would repeat in the next run, whose session
+	// (kept in Redis) still remembers them.
+	m.Platform, m.User = "console", "local"
 	if m.Lang == "" {
 		m.Lang = c.o.Lang
 	}

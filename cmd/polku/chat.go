@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
 	"polku/adapters/console"
 	"polku/bot"
-	"polku/bot/store"
 )
 
 func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -18,8 +18,9 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	fs.SetOutput(stderr)
 	lang := fs.String("lang", "", "the language to talk in: fi, sv or en (default: from $LANG, else fi)")
 	dir := fs.String("content", getenv("POLKU_CONTENT"), "a content directory instead of the built-in content ($POLKU_CONTENT)")
+	sc := storeFlags(fs, getenv)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: polku chat [--lang fi|sv|en] [--content DIR]\n\nTalk to Polku in this terminal: answer with an option's number or in your own\nwords. Type /help (/apua, /hjalp) for the commands. Answers can also be piped in,\none per line.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: polku chat [--lang fi|sv|en] [--content DIR] [--redis URL]\n\nTalk to Polku in this terminal: answer with an option's number or in your own\nwords. Type /help (/apua, /hjalp) for the commands. Answers can also be piped in,\none per line.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -50,7 +51,12 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 		}
 		return usageError{msg: fmt.Sprintf("--lang %s: the content speaks %s", l, strings.Join(codes, ", "))}
 	}
-	engine := bot.New(c, store.NewMemory(0), bot.Options{})
+	st, ttl, closeStore, err := sc.open(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	engine := bot.New(c, st, bot.Options{SessionTTL: ttl})
 	return console.Run(ctx, engine, stdin, stdout, console.Options{Lang: l, Echo: !isTerminal(stdin), Err: stderr})
 }
 

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"errors"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"polku/bot"
+	"polku/bot/content"
+)
+
+func TestCodecRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		s    bot.Session
+	}{
+		{"empty", bot.Session{}},
+		{"first contact", bot.Session{Lang: "fi", Flow: "jobseeker", Started: 1700000000, Updated: 1700000000, Seen: []string{"1"}}},
+		{"answers", bot.Session{Lang: "sv", Flow: "jobseeker", Started: 1700000000, Updated: 1700000500,
+			Answers: []content.Answer{{Step: "wants", Value: "work,study"}, {Step: "age", Skip: true}, {Step: "note", Value: "ääkkösiä 🙂 \x00 \xff"}}}},
+		{"picked and asking", bot.Session{Picked: []string{"a", "b"}, Asking: "_lang"}},
+		{"telegram ids", bot.Session{Seen: []string{"912345678", "912345690", "912345601", "912400000"}}},
+		{"discord snowflakes", bot.Session{Seen: []string{"1176543210987654321", "1176543210987654999"}}},
+		{"descending ids", bot.Session{Seen: []string{"900", "5", "18446744073709551615", "0"}}},
+		{"ids that are not canonical numbers", bot.Session{Seen: []string{"007", "12"}}},
+		{"text ids", bot.Session{Seen: []string{"console-1", "x"}}},
+		{"negative id", bot.Session{Seen: []string{"-5"}}},
+		{"started after updated", bot.Session{Started: 200, Updated: 100}},
+		{"negative times", bot.Session{Started: -5, Updated: -1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := EncodeSession(&tt.s)
+			got, err := DecodeSession(b)
+			if err != nil {
+				t.Fatalf("DecodeSession(EncodeSession(s)) = %v", err)
+			}
+			want := tt.s
+			if want.Updated < 0 {
+				// times before 1970 are not stored; Polku never writes them
+				want.Started -= want.Updated
+				want.Updated = 0
+			}
+			if !reflect.DeepEqual(*got, want) {
+				t.Errorf("round trip =\n%+v\nwant\n%+v", *got, want)
+			}
+		})
+	}
+}
+
+func TestCodecRefusesCorruptBytes(t *testing.T) {
+	good := EncodeSession(&bot.Session{Lang: "fi", Flow: "jobseeker", Answers: []content.Answer{{Step: "wants", Value: "work"}}, Seen: []string{"5"}})
+	tests := map[string][]byte{
+		"empty":            {},
+		"version 0":        {0},
+		"future version":   {2, 0, 0, 0, 0, 0, 0, 0, 0},
+		"cut short":        good[:len(good)-1],
+		"trailing garbage": append(append([]byte{}, good...), 0),
+		"huge count":       {1, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"huge string":      {1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"json":             []byte(`{"l":"fi"}`),
+		"bad seen mode":    {1, 0, 0, 0, 0, 0, 0, 0, 7, 1, 1, 'x'},
+	}
+	for name, b := range tests {
+		t.Run(name, func(t *testing.T) {
+			if s, err := DecodeSession(b); !errors.Is(err, ErrCorrupt) {
+				t.Errorf("DecodeSession(%q) = %+v, %v; want ErrCorrupt", b, s, err)
+			}
+		})
+	}
+}
+
+// FuzzDecodeSession: stored bytes come from outside the process. Decoding
+// must never panic, and whatever decodes must encode back to the same bytes.
+func FuzzDecodeSession(f *testing.F) {
+	f.Add(EncodeSession(&bot.Session{}))
+	f.Add(EncodeSession(&bot.Session{Lang: "fi", Flow: "jobseeker", Started: 1, Updated: 2,
+		Answers: []content.Answer{{Step: "a", Value: "b"}, {Step: "c", Skip: true}}, Picked: []string{"x"}, Seen: []string{"10", "12"}}))
+	f.Add(EncodeSession(&bot.Session{Seen: []string{"a", "b"}}))
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := DecodeSession(b)
+		if err != nil {
+			return
+		}
+		again, err := DecodeSession(EncodeSession(s))
+		if err != nil || !reflect.DeepEqual(again, s) {
+			t.Fatalf("decoded %+v, which does not survive a round trip (%v)", s, err)
+		}
+	})
+}
+
+// realistic is a session after a whole conversation: the built-in flow's
+// seven questions plus one more answer, and the eight update ids Telegram
+// sent for them.
+func realistic(answers int) *bot.Session {
+	all := []content.Answer{
+		{Step: "wants", Value: "work,study"}, {Step: "pace", Value: "part_time"}, {Step: "area", Value: "pirkanmaa"},
+		{Step: "age", Value: "24"}, {Step: "helpers", Value: "no_one"}, {Step: "in_the_way", Value: "coping,little_experience"},
+		{Step: "languages", Value: "fi,en"}, {Step: "study_level", Skip: true},
+	}
+	s := &bot.Session{Lang: "fi", Flow: "jobseeker", Started: 1795400000, Updated: 1795400312, Answers: all[:answers]}
+	id := 912345678
+	for i := range 8 {
+		id += 1 + i*37 // other people's updates come in between
+		s.Seen = append(s.Seen, strconv.Itoa(id))
+	}
+	return s
+}
+
+func TestSessionSize(t *testing.T) {
+	for _, n := range []int{7, 8} {
+		size := len(EncodeSession(realistic(n)))
+		t.Logf("a session after %d answers: %d bytes", n, size)
+		if size >= 200 {
+			t.Errorf("a session after %d answers takes %d bytes, want under 200", n, size)
+		}
+	}
+}

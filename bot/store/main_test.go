@@ -1,0 +1,9 @@
+package store
+
+import (
+	"testing"
+
+	"polku/bot/store/redistest"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
