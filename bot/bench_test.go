@@ -6,9 +6,12 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"polku/bot"
 	"polku/bot/content"
 	"polku/bot/store"
+	"polku/bot/store/redistest"
 )
 
 // script is one complete conversation with the built-in flow as a
@@ -121,4 +124,50 @@ func BenchmarkHandleParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkHandleRedis is BenchmarkHandle with sessions in a real Redis
+// (a redis-server the benchmark starts), counting round trips per message.
+func BenchmarkHandleRedis(b *testing.B) {
+	c := builtin(b)
+	msgs := script(c)
+	srv := redistest.Start(b)
+	client, err := store.OpenRedis(srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Close()
+	rt := &roundTrips{}
+	client.AddHook(rt)
+	st, err := store.NewRedis(context.Background(), client, store.RedisOptions{Secret: []byte("bench-secret-0123456789")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := bot.New(c, st, bot.Options{})
+	ctx := context.Background()
+	i, user := 0, 0
+	rt.n.Store(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		m := msgs[i]
+		m.Platform, m.User, m.UpdateID = "bench", strconv.Itoa(user), strconv.Itoa(i)
+		if _, err := e.Handle(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i == len(msgs) {
+			i, user = 0, user+1
+		}
+	}
+	b.ReportMetric(float64(rt.n.Load())/float64(b.N), "redis-rt/op")
+}
+
+// roundTrips counts commands and pipelines sent to Redis.
+type roundTrips struct{ n atomic.Int64 }
+
+func (rt *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (rt *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { rt.n.Add(1); return next(ctx, cmd) }
+}
+func (rt *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { rt.n.Add(1); return next(ctx, cmds) }
 }
