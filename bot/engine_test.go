@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -720,5 +721,25 @@ func TestForgetFirstContact(t *testing.T) {
 	}
 	if n := c.st.Len(); n != 0 {
 		t.Errorf("store holds %d sessions, want 0", n)
+	}
+}
+
+// TestRecentUpdateIds: a session remembers the newest update ids — a
+// redelivery of any of them is recognised — and no more, to stay small.
+func TestRecentUpdateIds(t *testing.T) {
+	c := newConv(t, baseContent(t))
+	for i := range 20 {
+		c.send(bot.Message{Text: "/apua", UpdateID: fmt.Sprint(1000 + i)}) // help saves nothing...
+		c.send(bot.Message{Text: "/kieli", UpdateID: fmt.Sprint(2000 + i)})
+		c.send(bot.Message{Command: content.CmdBack, UpdateID: fmt.Sprint(3000 + i)}) // ...these do
+	}
+	seen := c.session().Seen
+	if len(seen) != 8 || seen[len(seen)-1] != "3019" {
+		t.Fatalf("remembered ids = %v, want the newest 8", seen)
+	}
+	for _, id := range seen {
+		if _, err := c.e.Handle(context.Background(), bot.Message{Platform: "test", User: c.user, UpdateID: id, Text: "1"}); !errors.Is(err, bot.ErrDuplicate) {
+			t.Errorf("redelivery of %s = %v, want ErrDuplicate", id, err)
+		}
 	}
 }

@@ -29,8 +29,10 @@ type Session struct {
 }
 
 // seenLimit is how many update ids a session remembers: enough for a burst
-// of taps and a platform's redelivery of the last few.
-const seenLimit = 16
+// of taps and a platform's redelivery of the last few (platforms redeliver
+// what was not acknowledged, which is the newest), and small enough to keep
+// a stored session under 200 bytes.
+const seenLimit = 8
 
 func (s *Session) seen(id string) bool { return id != "" && slices.Contains(s.Seen, id) }
 
