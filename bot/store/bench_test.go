@@ -94,4 +94,3 @@ func BenchmarkUpdatePeople(b *testing.B) {
 }
 
 func testingProcs() int { return runtime.GOMAXPROCS(0) }
-
