@@ -6,8 +6,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"polku/bot"
 	"polku/bot/content"
 	"polku/bot/store"
@@ -48,8 +46,12 @@ func script(c *content.Content) []bot.Message {
 // conversations with the built-in content and the memory store.
 func BenchmarkHandle(b *testing.B) {
 	c := builtin(b)
-	msgs := script(c)
-	e := bot.New(c, store.NewMemory(0), bot.Options{})
+	converse(b, bot.New(c, store.NewMemory(0), bot.Options{}), script(c))
+}
+
+// converse sends msgs over and over, a new person for each round, one
+// message per benchmark iteration.
+func converse(b *testing.B, e *bot.Engine, msgs []bot.Message) {
 	ctx := context.Background()
 	i, user := 0, 0
 	b.ReportAllocs()
@@ -137,37 +139,13 @@ func BenchmarkHandleRedis(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer client.Close()
-	rt := &roundTrips{}
+	rt := &redistest.RoundTrips{}
 	client.AddHook(rt)
 	st, err := store.NewRedis(context.Background(), client, store.RedisOptions{Secret: []byte("bench-secret-0123456789")})
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := bot.New(c, st, bot.Options{})
-	ctx := context.Background()
-	i, user := 0, 0
-	rt.n.Store(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		m := msgs[i]
-		m.Platform, m.User, m.UpdateID = "bench", strconv.Itoa(user), strconv.Itoa(i)
-		if _, err := e.Handle(ctx, m); err != nil {
-			b.Fatal(err)
-		}
-		if i++; i == len(msgs) {
-			i, user = 0, user+1
-		}
-	}
-	b.ReportMetric(float64(rt.n.Load())/float64(b.N), "redis-rt/op")
-}
-
-// roundTrips counts commands and pipelines sent to Redis.
-type roundTrips struct{ n atomic.Int64 }
-
-func (rt *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (rt *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { rt.n.Add(1); return next(ctx, cmd) }
-}
-func (rt *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { rt.n.Add(1); return next(ctx, cmds) }
+	rt.Reset()
+	converse(b, bot.New(c, st, bot.Options{}), msgs)
+	b.ReportMetric(float64(rt.Count())/float64(b.N), "redis-rt/op")
 }

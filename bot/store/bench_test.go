@@ -66,9 +66,9 @@ func BenchmarkUpdatePeople(b *testing.B) {
 	for _, name := range []string{"memory", "redis"} {
 		b.Run(name+"/100", func(b *testing.B) {
 			s := stores(b)[name]()
-			var rt *roundTrips
+			var rt *redistest.RoundTrips
 			if r, ok := s.(*Redis); ok {
-				rt = &roundTrips{}
+				rt = &redistest.RoundTrips{}
 				r.c.AddHook(rt)
 			}
 			ctx := context.Background()
@@ -87,7 +87,7 @@ func BenchmarkUpdatePeople(b *testing.B) {
 				}
 			})
 			if rt != nil {
-				b.ReportMetric(float64(rt.n.Load())/float64(b.N), "redis-rt/op")
+				b.ReportMetric(float64(rt.Count())/float64(b.N), "redis-rt/op")
 			}
 		})
 	}

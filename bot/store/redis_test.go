@@ -116,49 +116,37 @@ func contentFor(t testing.TB) *content.Content {
 	return c
 }
 
-// roundTrips counts what a client sends to Redis: every command and every
-// pipeline is one round trip.
-type roundTrips struct{ n atomic.Int64 }
-
-func (rt *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (rt *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { rt.n.Add(1); return next(ctx, cmd) }
-}
-func (rt *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { rt.n.Add(1); return next(ctx, cmds) }
-}
-
 // TestRedisRoundTrips: one round trip per message in the common case (the
 // person's previous message was handled by this process), two at most.
 func TestRedisRoundTrips(t *testing.T) {
 	addr := redistest.Shared(t)
 	prefix := uniquePrefix(t)
 	c := contentFor(t)
-	replica := func() (*bot.Engine, *roundTrips) {
+	replica := func() (*bot.Engine, *redistest.RoundTrips) {
 		cl := openClient(t, addr)
-		rt := &roundTrips{}
+		rt := &redistest.RoundTrips{}
 		cl.AddHook(rt)
 		e := bot.New(c, newRedis(t, cl, RedisOptions{Prefix: prefix}), bot.Options{})
-		rt.n.Store(0) // loading the script at start is not a message's cost
+		rt.Reset() // loading the script at start is not a message's cost
 		return e, rt
 	}
 	a, rtA := replica()
 	b, rtB := replica()
 	n := 0
-	send := func(e *bot.Engine, rt *roundTrips, m bot.Message) (int64, error) {
+	send := func(e *bot.Engine, rt *redistest.RoundTrips, m bot.Message) (int64, error) {
 		n++
 		m.Platform, m.User = "test", "rt"
 		if m.UpdateID == "" {
 			m.UpdateID = fmt.Sprint(n)
 		}
-		before := rt.n.Load()
+		before := rt.Count()
 		_, err := e.Handle(context.Background(), m)
-		return rt.n.Load() - before, err
+		return rt.Count() - before, err
 	}
 	tests := []struct {
 		name string
 		e    *bot.Engine
-		rt   *roundTrips
+		rt   *redistest.RoundTrips
 		msg  bot.Message
 		want int64
 	}{
@@ -283,6 +271,15 @@ func TestRedisDuplicateDelivery(t *testing.T) {
 			t.Fatalf("trial %d: %d duplicates and %d answers stored, want 1 and 1", trial, dups, len(s.Answers))
 		}
 	}
+}
+
+// answeredSteps lists the steps a session has answers for.
+func answeredSteps(s *bot.Session) string {
+	var steps []string
+	for _, a := range s.Answers {
+		steps = append(steps, a.Step)
+	}
+	return strings.Join(steps, ",")
 }
 
 func read(t testing.TB, r *Redis, key string) *bot.Session {
@@ -471,11 +468,7 @@ func TestRedisOlderContent(t *testing.T) {
 		t.Fatalf("question = %+v, want the new helper question", rep.Question)
 	}
 	s := read(t, newRedis(t, openClient(t, addr), RedisOptions{Prefix: prefix, CacheSize: -1}), "test:old")
-	var steps []string
-	for _, a := range s.Answers {
-		steps = append(steps, a.Step)
-	}
-	if strings.Join(steps, ",") != "wants" {
+	if steps := answeredSteps(s); steps != "wants" {
 		t.Errorf("stored answers after replay = %v, want only wants (pace is gone; area now comes after helper)", steps)
 	}
 }
@@ -550,11 +543,7 @@ func TestRedisGoingAway(t *testing.T) {
 	srv.Restart() // back, with what it had written to disk
 	mustStep("lappi", "age")
 	s := read(t, newRedis(t, srv.Client(t), RedisOptions{Prefix: r.prefix, CacheSize: -1}), "test:away")
-	var steps []string
-	for _, a := range s.Answers {
-		steps = append(steps, a.Step)
-	}
-	if strings.Join(steps, ",") != "wants,pace,area" {
+	if steps := answeredSteps(s); steps != "wants,pace,area" {
 		t.Errorf("stored answers = %v, want each answer once", steps)
 	}
 }

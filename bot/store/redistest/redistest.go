@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -281,6 +282,26 @@ func (p *packageTB) TempDir() string {
 		p.Fatal(err)
 	}
 	return d
+}
+
+// RoundTrips counts what a client sends to Redis, as a go-redis hook: every
+// command and every pipeline is one round trip.
+type RoundTrips struct{ n atomic.Int64 }
+
+// Count is the round trips since the start or the last Reset.
+func (rt *RoundTrips) Count() int64 { return rt.n.Load() }
+
+// Reset starts counting again.
+func (rt *RoundTrips) Reset() { rt.n.Store(0) }
+
+func (rt *RoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (rt *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { rt.n.Add(1); return next(ctx, cmd) }
+}
+
+func (rt *RoundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { rt.n.Add(1); return next(ctx, cmds) }
 }
 
 // Cluster is a Redis Cluster of masters without replicas.
