@@ -173,10 +173,10 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 }
 
-// TestRedisConcurrentAnswers: two bot replicas (separate clients and
-// caches) receive one person's two different answers at the same moment.
-// After each of 1000 trials the stored session holds exactly one of them.
-func TestRedisConcurrentAnswers(t *testing.T) {
+// twoReplicas returns two engines sharing one Redis as two bot processes
+// would (each its own client and cache), and a store that reads what Redis
+// holds, bypassing any cache.
+func twoReplicas(t *testing.T) ([]*bot.Engine, *Redis) {
 	addr := redistest.Shared(t)
 	prefix := uniquePrefix(t)
 	c := contentFor(t)
@@ -184,7 +184,14 @@ func TestRedisConcurrentAnswers(t *testing.T) {
 		bot.New(c, newRedis(t, openClient(t, addr), RedisOptions{Prefix: prefix}), bot.Options{}),
 		bot.New(c, newRedis(t, openClient(t, addr), RedisOptions{Prefix: prefix}), bot.Options{}),
 	}
-	reader := newRedis(t, openClient(t, addr), RedisOptions{Prefix: prefix, CacheSize: -1})
+	return engines, newRedis(t, openClient(t, addr), RedisOptions{Prefix: prefix, CacheSize: -1})
+}
+
+// TestRedisConcurrentAnswers: two bot replicas (separate clients and
+// caches) receive one person's two different answers at the same moment.
+// After each of 1000 trials the stored session holds exactly one of them.
+func TestRedisConcurrentAnswers(t *testing.T) {
+	engines, reader := twoReplicas(t)
 	ctx := context.Background()
 	trials := 1000
 	if testing.Short() {
@@ -234,14 +241,7 @@ func TestRedisConcurrentAnswers(t *testing.T) {
 // TestRedisDuplicateDelivery: the same update delivered to two replicas at
 // once is applied once; the other delivery is recognised as a duplicate.
 func TestRedisDuplicateDelivery(t *testing.T) {
-	addr := redistest.Shared(t)
-	prefix := uniquePrefix(t)
-	c := contentFor(t)
-	engines := []*bot.Engine{
-		bot.New(c, newRedis(t, openClient(t, addr), RedisOptions{Prefix: prefix}), bot.Options{}),
-		bot.New(c, newRedis(t, openClient(t, addr), RedisOptions{Prefix: prefix}), bot.Options{}),
-	}
-	reader := newRedis(t, openClient(t, addr), RedisOptions{Prefix: prefix, CacheSize: -1})
+	engines, reader := twoReplicas(t)
 	ctx := context.Background()
 	for trial := range 200 {
 		user := fmt.Sprint("d", trial)
