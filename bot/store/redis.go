@@ -166,7 +166,12 @@ func (r *Redis) personKeys(key string) []string {
 // that was paused or overloaded runs queued commands late, after the bot
 // has told the person something went wrong, and such a write must not
 // happen then.
+//
+// Reading TIME before a write needs the script's effects to be replicated,
+// not the script: the default since Redis 5, and what replicate_commands
+// asks for on older servers (on Redis 7 it does nothing).
 var casScript = redis.NewScript(`
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 if tonumber(t[1]) * 1000000 + tonumber(t[2]) > tonumber(ARGV[4]) then
   return {2}
