@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -60,37 +62,84 @@ func exitCode(err error) int {
 	return 1
 }
 
-const usage = `Polku helps people find the right support path to work, study or meaningful activity.
+// command is one subcommand of polku. Each lives in a file of its own and
+// registers itself in init, so adding one never touches this file.
+type command struct {
+	name    string
+	summary string // what it does, for the overview
+	order   int    // its place in the overview
+	run     func(ctx context.Context, inv invocation) error
+}
 
-Usage:
-  polku chat  [--lang fi|sv|en] [--content DIR]   talk to Polku in this terminal
-  polku check [DIR]                               check content for mistakes
-  polku help                                      show this help
+// invocation is what a subcommand gets: its arguments and the process's
+// surroundings, so tests can run any subcommand in-process.
+type invocation struct {
+	args           []string
+	getenv         env
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
 
+var commands = map[string]command{}
+
+func register(c command) { commands[c.name] = c }
+
+func init() {
+	register(command{name: "chat", summary: "talk to Polku in this terminal", order: 10,
+		run: func(ctx context.Context, inv invocation) error {
+			return runChat(ctx, inv.args, inv.getenv, inv.stdin, inv.stdout, inv.stderr)
+		}})
+	register(command{name: "check", summary: "check content for mistakes", order: 20,
+		run: func(ctx context.Context, inv invocation) error {
+			return runCheck(ctx, inv.args, inv.getenv, inv.stdout, inv.stderr)
+		}})
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("Polku helps people find the right support path to work, study or meaningful activity.\n\nUsage:\n")
+	cmds := make([]command, 0, len(commands))
+	for _, c := range commands {
+		cmds = append(cmds, c)
+	}
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].order < cmds[j].order })
+	width := len("help")
+	for _, c := range cmds {
+		width = max(width, len(c.name))
+	}
+	line := func(name, summary string) { fmt.Fprintf(&b, "  polku %-*s   %s\n", width, name, summary) }
+	for _, c := range cmds {
+		line(c.name, c.summary)
+	}
+	line("help", "show this help")
+	b.WriteString("\nEvery command explains itself: polku COMMAND --help.\n")
+	b.WriteString(`
 Environment:
   POLKU_CONTENT   a content directory instead of the built-in one (flows/ and rules/)
   LANG            the language polku chat starts in, when --lang is not given
+  REDIS_URL       keep sessions in Redis (see the README)
 
 Docs: docs/content.md describes the content files.
-`
+`)
+	return b.String()
+}
 
 func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(args) < 2 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return usageError{msg: "no command given"}
 	}
-	cmd, rest := args[1], args[2:]
-	switch cmd {
-	case "chat":
-		return runChat(ctx, rest, getenv, stdin, stdout, stderr)
-	case "check":
-		return runCheck(ctx, rest, getenv, stdout, stderr)
+	name, rest := args[1], args[2:]
+	if c, ok := commands[name]; ok {
+		return c.run(ctx, invocation{args: rest, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr})
+	}
+	switch name {
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return usageError{msg: fmt.Sprintf("unknown command %q", cmd)}
+	fmt.Fprint(stderr, usage())
+	return usageError{msg: fmt.Sprintf("unknown command %q", name)}
 }
