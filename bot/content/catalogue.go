@@ -30,14 +30,13 @@ func (l *loader) loadCatalogue(f *contentFile) {
 	if f.root == nil {
 		return
 	}
-	m := l.fields(f.root, "catalogue file", keySpec{optional: []string{"organizations", "services"},
-		hints: map[string]string{"rules": "Rules go in files directly under rules/, not in rules/services/.",
-			"organisations": "Write organizations with a z, as in Open Referral HSDS."}})
+	m := l.fields(f.root, "catalogue file", spec("catalogue file", map[string]string{"rules": "Rules go in files directly under rules/, not in rules/services/.",
+		"organisations": "Write organizations with a z, as in Open Referral HSDS."}))
 	if m == nil {
 		return
 	}
 	for _, item := range l.list(m["organizations"], "organizations") {
-		om := l.fields(item, "organization", keySpec{required: []string{"id", "name", "url"}, optional: []string{"description"}})
+		om := l.fields(item, "organization", spec("organization", nil))
 		if om == nil {
 			continue
 		}
@@ -59,12 +58,8 @@ func (l *loader) loadCatalogue(f *contentFile) {
 		l.content.Orgs = append(l.content.Orgs, o)
 	}
 	for _, item := range l.list(m["services"], "services") {
-		sm := l.fields(item, "service", keySpec{
-			required: []string{"id", "name", "organization", "kind", "areas", "languages", "url", "description", "how_to_start", "source", "checked"},
-			optional: []string{"eligible", "eligibility", "fees", "tags", "status"},
-			hints: map[string]string{"application_process": "Polku calls it how_to_start.", "service_areas": "Polku calls it areas.",
-				"organization_id": "Polku calls it organization.", "assured_date": "Polku calls it checked.", "eligibility_description": "Polku calls it eligibility."},
-		})
+		sm := l.fields(item, "service", spec("service", map[string]string{"application_process": "Polku calls it how_to_start.", "service_areas": "Polku calls it areas.",
+			"organization_id": "Polku calls it organization.", "assured_date": "Polku calls it checked.", "eligibility_description": "Polku calls it eligibility."}))
 		if sm == nil {
 			continue
 		}

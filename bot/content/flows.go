@@ -24,9 +24,8 @@ func (l *loader) loadFlow(f *contentFile) {
 	if f.root == nil {
 		return
 	}
-	m := l.fields(f.root, "flow", keySpec{required: []string{"flow", "steps"}, optional: []string{"title", "start"},
-		hints: map[string]string{"rules": "Rules go in files under rules/.", "services": "Services go in files under rules/services/.",
-			"messages": "Messages go in flows/messages.yaml."}})
+	m := l.fields(f.root, "flow", spec("flow", map[string]string{"rules": "Rules go in files under rules/.", "services": "Services go in files under rules/services/.",
+		"messages": "Messages go in flows/messages.yaml."}))
 	if m == nil {
 		return
 	}
@@ -113,9 +112,8 @@ func (l *loader) loadFlow(f *contentFile) {
 var reservedStep = regexp.MustCompile(`^(end|_.*)$`)
 
 func (l *loader) loadStep(flow *Flow, n *node) (*Step, *stepNodes) {
-	m := l.fields(n, "step", keySpec{required: []string{"id", "text"}, optional: []string{"sets", "hint", "options", "input", "required", "next"},
-		hints: map[string]string{"decline": "\"I'd rather not say\" is offered automatically. To leave it out, write required: and the reason.",
-			"field": "Write sets: with the field's name.", "question": "Write the question as text:."}})
+	m := l.fields(n, "step", spec("step", map[string]string{"decline": "\"I'd rather not say\" is offered automatically. To leave it out, write required: and the reason.",
+		"field": "Write sets: with the field's name.", "question": "Write the question as text:."}))
 	if m == nil || m["id"] == nil {
 		return nil, nil
 	}
@@ -190,8 +188,8 @@ func (l *loader) loadStep(flow *Flow, n *node) (*Step, *stepNodes) {
 			sn.next = []branchNodes{{to: nx}}
 		case seqNode:
 			for _, b := range nx.items {
-				bm := l.fields(b, "branch", keySpec{required: []string{"to"}, optional: []string{"if"}, hints: map[string]string{
-					"when": "In next:, a condition is written if:.", "goto": "Write to:.", "step": "Write to:."}})
+				bm := l.fields(b, "branch", spec("branch", map[string]string{
+					"when": "In next:, a condition is written if:.", "goto": "Write to:.", "step": "Write to:."}))
 				if bm == nil || bm["to"] == nil {
 					continue
 				}
@@ -211,8 +209,7 @@ func (l *loader) loadOptions(st *Step, on *node) {
 	f := st.Field
 	seenValues := map[string]*node{}
 	for _, item := range l.list(on, "options") {
-		om := l.fields(item, "option", keySpec{required: []string{"value", "label"}, optional: []string{"aliases"},
-			hints: map[string]string{"text": "An option's text is its label:."}})
+		om := l.fields(item, "option", spec("option", map[string]string{"text": "An option's text is its label:."}))
 		if om == nil || om["value"] == nil {
 			continue
 		}
@@ -261,7 +258,7 @@ func (l *loader) loadOptions(st *Step, on *node) {
 const defaultMaxLength = 200
 
 func (l *loader) loadInput(n *node, f *Field) *Input {
-	m := l.fields(n, "input", keySpec{optional: []string{"min", "max", "max_length", "pattern", "error"}})
+	m := l.fields(n, "input", spec("input", nil))
 	in := &Input{MaxLength: defaultMaxLength}
 	if m == nil {
 		return in

@@ -221,7 +221,7 @@ var fieldNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 var languageCode = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{2,8})?$`)
 
 func (l *loader) loadProfile(f *contentFile) {
-	m := l.fields(f.root, "profile", keySpec{required: []string{"languages", "fields"}, optional: []string{"start"}})
+	m := l.fields(f.root, "profile", spec("profile", nil))
 	if m == nil {
 		l.profileBroken, l.langsBroken = true, true
 		return
@@ -232,7 +232,7 @@ func (l *loader) loadProfile(f *contentFile) {
 		if item.kind == scalarNode {
 			code, name, at = item.value, item.value, item
 		} else {
-			lm := l.fields(item, "language", keySpec{required: []string{"code", "name"}})
+			lm := l.fields(item, "language", spec("language", nil))
 			if lm == nil || lm["code"] == nil || lm["name"] == nil {
 				continue
 			}
@@ -338,7 +338,7 @@ func seen(m *node, name string) *node {
 }
 
 func (l *loader) loadField(name string, key, n *node) *Field {
-	m := l.fields(n, "field", keySpec{required: []string{"type", "label"}, optional: []string{"values"}})
+	m := l.fields(n, "field", spec("field", nil))
 	if m == nil {
 		return nil
 	}
@@ -387,12 +387,12 @@ func (l *loader) loadKinds(f *contentFile) {
 	if f.root == nil {
 		return
 	}
-	m := l.fields(f.root, "kinds file", keySpec{required: []string{"kinds"}})
+	m := l.fields(f.root, "kinds file", spec("kinds file", nil))
 	if m == nil {
 		return
 	}
 	for _, item := range l.list(m["kinds"], "kinds") {
-		km := l.fields(item, "kind", keySpec{required: []string{"id", "name"}, optional: []string{"description"}})
+		km := l.fields(item, "kind", spec("kind", nil))
 		if km == nil {
 			continue
 		}

@@ -71,7 +71,7 @@ func (l *loader) loadMessages(f *contentFile) {
 	if f.root == nil {
 		return
 	}
-	m := l.fields(f.root, "messages file", keySpec{required: []string{"messages", "commands"}})
+	m := l.fields(f.root, "messages file", spec("messages file", nil))
 	if m == nil {
 		return
 	}

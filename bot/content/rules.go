@@ -15,15 +15,13 @@ func (l *loader) loadRules(f *contentFile) {
 	if f.root == nil {
 		return
 	}
-	m := l.fields(f.root, "rules file", keySpec{required: []string{"rules"},
-		hints: map[string]string{"services": "Services go in files under rules/services/.", "organizations": "Organizations go in files under rules/services/.",
-			"fields": "Profile fields go in rules/profile.yaml.", "kinds": "Kinds go in rules/kinds.yaml."}})
+	m := l.fields(f.root, "rules file", spec("rules file", map[string]string{"services": "Services go in files under rules/services/.", "organizations": "Organizations go in files under rules/services/.",
+		"fields": "Profile fields go in rules/profile.yaml.", "kinds": "Kinds go in rules/kinds.yaml."}))
 	if m == nil {
 		return
 	}
 	for _, item := range l.list(m["rules"], "rules") {
-		rm := l.fields(item, "rule", keySpec{required: []string{"id", "suggest", "because"}, optional: []string{"when", "score"},
-			hints: map[string]string{"if": "A rule's condition is written when:.", "reason": "Write the reason as because:.", "why": "Write the reason as because:."}})
+		rm := l.fields(item, "rule", spec("rule", map[string]string{"if": "A rule's condition is written when:.", "reason": "Write the reason as because:.", "why": "Write the reason as because:."}))
 		if rm == nil || rm["id"] == nil {
 			continue
 		}
@@ -51,8 +49,7 @@ func (l *loader) loadRules(f *contentFile) {
 		}
 		r.Because = l.text(rm["because"], "because", false, placeholders)
 		if sn := rm["suggest"]; sn != nil {
-			sm := l.fields(sn, "suggest", keySpec{optional: []string{"kinds", "tags", "services"},
-				hints: map[string]string{"kind": "Write kinds: with a list.", "service": "Write services: with a list.", "tag": "Write tags: with a list."}})
+			sm := l.fields(sn, "suggest", spec("suggest", map[string]string{"kind": "Write kinds: with a list.", "service": "Write services: with a list.", "tag": "Write tags: with a list."}))
 			if sm != nil {
 				var nodes ruleNodes
 				r.Kinds, nodes.kinds = l.ids(sm["kinds"], "kind")
