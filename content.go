@@ -7,8 +7,9 @@ import (
 	"io/fs"
 )
 
-//go:embed flows rules
+//go:embed flows rules tests
 var embedded embed.FS
 
-// Content returns the built-in content directory (flows/ and rules/).
+// Content returns the built-in content directory (flows/, rules/ and the
+// conversation tests in tests/).
 func Content() fs.FS { return embedded }

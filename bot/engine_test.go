@@ -743,3 +743,27 @@ func TestRecentUpdateIds(t *testing.T) {
 		}
 	}
 }
+
+// TestStartAnotherFlow: a first contact or a restart may name the flow to
+// begin (a volunteer's flow, a test of another flow); an unknown name
+// falls back to the content's start flow.
+func TestStartAnotherFlow(t *testing.T) {
+	fsys := baseFS(t)
+	fsys["flows/volunteer.yaml"] = &fstest.MapFile{Data: []byte(`flow: volunteer
+steps:
+  - id: client_pace
+    sets: pace
+    text: {fi: Millä tahdilla asiakas haluaisi aloittaa?, en: At what pace would your client like to start?}
+    options:
+      - {value: part_time, label: {fi: Osa-aika, en: Part time}}
+    next: end
+`)}
+	c := loadDir(t, fsys)
+	for _, tt := range []struct{ flow, want string }{{"volunteer", "client_pace"}, {"", "wants"}, {"nonexistent", "wants"}} {
+		cv := newConv(t, c)
+		cv.send(bot.Message{Command: content.CmdStart, Flow: tt.flow})
+		cv.wantStep(tt.want)
+		cv.send(bot.Message{Command: content.CmdRestart, Flow: tt.flow})
+		cv.wantStep(tt.want)
+	}
+}

@@ -20,6 +20,9 @@ type Message struct {
 	// Lang is the platform's idea of the person's language (for example
 	// Telegram's language_code), used at first contact only.
 	Lang string
+	// Flow names the flow a first contact or a restart begins, when not the
+	// content's start flow: a volunteer's flow, or a test of another flow.
+	Flow string
 	// Unsupported names input the bot cannot read: sticker, photo, voice, …
 	Unsupported string
 }

@@ -34,7 +34,7 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 	changed := fresh
 	if fresh {
 		s.Lang = pickLang(c, cmdLang, t.msg.Lang)
-		s.Flow = c.Start.ID
+		s.Flow = t.startFlow().ID
 		s.Started = now.Unix()
 	}
 	if !c.Language(s.Lang) {
@@ -78,6 +78,15 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 	return changed
 }
 
+// startFlow is the flow a new or restarted conversation begins: the one the
+// message asks for, if the content has it, else the content's start flow.
+func (t *turn) startFlow() *content.Flow {
+	if f := t.c.Flow(t.msg.Flow); f != nil {
+		return f
+	}
+	return t.c.Start
+}
+
 func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 	s := t.s
 	switch cmd.Name {
@@ -92,8 +101,9 @@ func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 		return false
 	case content.CmdRestart:
 		s.Answers, s.Picked, s.Asking = nil, nil, ""
-		t.w = t.c.Replay(t.c.Start, nil)
-		s.Flow = t.c.Start.ID
+		f := t.startFlow()
+		t.w = t.c.Replay(f, nil)
+		s.Flow = f.ID
 		t.note(t.say("restarted"))
 		t.arrive()
 		return true

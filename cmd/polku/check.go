@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"polku/bot/content"
 )
 
 func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
@@ -36,6 +38,18 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 		}
 		return err
 	}
+	// the conversation tests are content too: their mistakes are reported
+	// here as well, so polku check is the one command to run after an edit
+	fsys, prefix := contentFS(dir)
+	cases, tds := c.LoadTests(fsys)
+	if err := content.Write(stdout, fsys, prefix, tds); err != nil {
+		return err
+	}
+	if tds.HasErrors() {
+		fmt.Fprintf(stdout, "polku check: the tests have %s\n", countWords(tds))
+		return errReported
+	}
+	ds = append(ds, tds...)
 	name := dir
 	if name == "" {
 		name = "built-in content"
@@ -54,8 +68,8 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 		summary = fmt.Sprintf("no errors, %d warning%s", warns, plural(warns))
 	}
 	// every count gets its own plural: a one-language directory read "1 languages"
-	fmt.Fprintf(stdout, "polku check: %s: %s — %d flow%s, %d question%s, %d rule%s, %d service%s, %d language%s\n",
+	fmt.Fprintf(stdout, "polku check: %s: %s — %d flow%s, %d question%s, %d rule%s, %d service%s, %d language%s, %d test%s\n",
 		name, summary, len(c.Flows), plural(len(c.Flows)), questions, plural(questions), len(c.Rules), plural(len(c.Rules)),
-		len(c.Services), plural(len(c.Services)), len(c.Languages), plural(len(c.Languages)))
+		len(c.Services), plural(len(c.Services)), len(c.Languages), plural(len(c.Languages)), len(cases), plural(len(cases)))
 	return nil
 }

@@ -3,17 +3,27 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"polku"
 	"polku/bot/content"
 )
 
+// contentFS is the content directory dir, or the built-in content when dir
+// is empty, and the prefix that makes its paths openable from here.
+func contentFS(dir string) (fs.FS, string) {
+	if dir == "" {
+		return polku.Content(), ""
+	}
+	return os.DirFS(dir), dir
+}
+
 // loadContent loads the content directory dir, or the built-in content when
 // dir is empty. Diagnostics are written to w with paths an editor can open
 // from the current directory.
 func loadContent(dir string, w io.Writer, warnings bool) (*content.Content, content.Diagnostics, error) {
-	fsys, prefix := polku.Content(), ""
+	fsys, prefix := contentFS(dir)
 	if dir != "" {
 		info, err := os.Stat(dir)
 		if err != nil {
@@ -22,7 +32,6 @@ func loadContent(dir string, w io.Writer, warnings bool) (*content.Content, cont
 		if !info.IsDir() {
 			return nil, nil, fmt.Errorf("content directory %s is not a directory", dir)
 		}
-		fsys, prefix = os.DirFS(dir), dir
 	}
 	c, ds := content.Load(fsys)
 	shown := ds

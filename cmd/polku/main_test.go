@@ -4,8 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,10 +33,46 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"bytes":  cmdBytes,
-			"status": cmdStatus,
+			"bytes":       cmdBytes,
+			"status":      cmdStatus,
+			"basecontent": cmdBaseContent,
 		},
 	})
+}
+
+// cmdBaseContent writes the small, stable base content (the loader's
+// testdata/base) into each directory given, under the files a script
+// already wrote there, so scripts need only write what they change:
+//
+//	basecontent DIR...
+func cmdBaseContent(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: basecontent DIR...")
+	}
+	// go test runs in the package's directory
+	base := os.DirFS(filepath.Join("..", "..", "bot", "content", "testdata", "base"))
+	for _, dir := range args {
+		err := fs.WalkDir(base, ".", func(name string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			p := ts.MkAbs(filepath.Join(dir, filepath.FromSlash(name)))
+			if _, err := os.Stat(p); err == nil {
+				return nil // the script's own version wins
+			}
+			data, err := fs.ReadFile(base, name)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(p, data, 0o644)
+		})
+		if err != nil {
+			ts.Fatalf("basecontent: %v", err)
+		}
+	}
 }
 
 // cmdStatus runs a program like exec and checks its exit status, which
