@@ -86,3 +86,13 @@ func (t *turn) languageName(code string) string {
 	}
 	return code
 }
+
+// Suggestions returns what the person with profile p would be shown at the
+// end of a flow, in lang: the same cards, reasons and notes. Staff tools
+// use it to explain suggestions.
+func (e *Engine) Suggestions(p *content.Profile, lang string) *Suggestions {
+	c := e.content.Load()
+	t := &turn{e: e, c: c, s: &Session{Lang: pickLang(c, lang)}, w: &content.Walk{Profile: p}}
+	t.showSuggestions()
+	return t.reply.Suggestions
+}

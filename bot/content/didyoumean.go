@@ -14,6 +14,11 @@ func didYouMean(name string, candidates []string) string {
 	return ""
 }
 
+// Closest returns the candidate nearest to name, or "" when none is close
+// enough to be a likely misspelling: tools outside this package use it for
+// their own "did you mean".
+func Closest(name string, candidates []string) string { return closest(name, candidates) }
+
 // closest returns the candidate nearest to name, or "" when none is close.
 func closest(name string, candidates []string) string {
 	best, bestD := "", 0
