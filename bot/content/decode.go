@@ -259,6 +259,7 @@ func (l *loader) text(n *node, what string, plain bool, placeholders []string) T
 			continue
 		}
 		l.checkPlaceholders(v, s, what, placeholders)
+		l.texts = append(l.texts, textRef{lang: lang, value: s, n: v})
 		t[lang] = s
 	}
 	var missing []string

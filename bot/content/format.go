@@ -155,6 +155,21 @@ var formats = map[string]objectFormat{
 		{"label", true, vText, "", "A short button text."},
 		{"description", true, vText, "", "What it does, for help and command menus."},
 	}},
+	"style file": {doc: "flows/style.yaml: words to avoid in what people read, and limits for plain-language variants. polku check warns about what does not fit.", keys: []keyFormat{
+		{"avoid", false, vList, "word to avoid", "Words that stigmatise or that people do not understand, each with the wording to use instead."},
+		{"plain", false, vList, "plain language", "Limits for a plain-language variant of the content, such as selkosuomi (fi-selko)."},
+	}},
+	"word to avoid": {doc: "A word to avoid, and what to say instead.", keys: []keyFormat{
+		{"words", true, vStringList, "", "The beginnings that the word's forms share, lower case: syrjäyty finds syrjäytynyt, syrjäytyneille, …; a phrase of several words is found as written."},
+		{"lang", false, vString, "", "Only texts in this language (fi also covers fi-selko); without it, every language."},
+		{"use", true, vString, "", "The wording to use instead."},
+		{"why", false, vString, "", "Why the word is avoided, for the staff member who meets the warning."},
+	}},
+	"plain language": {doc: "Limits for the texts of a plain-language variant.", keys: []keyFormat{
+		{"lang", true, vString, "", "The plain-language variant's code, e.g. fi-selko."},
+		{"sentence_words", false, vInt, "", "The most words in a sentence; default 12."},
+		{"word_length", false, vInt, "", "The most letters in a word (words joined with - are not counted); default 20."},
+	}},
 	"tests file": {doc: "A file in tests/: conversation tests that `polku test` runs.", keys: []keyFormat{
 		{"tests", true, vList, "test", "The tests in this file."},
 	}},

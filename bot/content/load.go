@@ -34,6 +34,10 @@ type loader struct {
 	brokenFields map[string]bool // fields defined, but with errors
 
 	services []pendingService // catalogue references, resolved once every file is read
+
+	texts []textRef // every text people read, for the style check
+	avoid []avoidWord
+	plain []plainLimits
 }
 
 // maxFileSize bounds one content file; real files are a few hundred kB at
@@ -73,7 +77,7 @@ type contentFile struct {
 func (l *loader) load() {
 	files := l.read()
 	var profile *contentFile
-	var kinds, messages []*contentFile
+	var kinds, messages, style []*contentFile
 	var catalogue, rules, flows []*contentFile
 	for _, f := range files {
 		if f.root == nil {
@@ -99,6 +103,8 @@ func (l *loader) load() {
 			rules = append(rules, f)
 		case p == "flows/messages.yaml" || p == "flows/messages.yml":
 			messages = append(messages, f)
+		case p == "flows/style.yaml" || p == "flows/style.yml":
+			style = append(style, f)
 		default:
 			flows = append(flows, f)
 		}
@@ -139,7 +145,11 @@ func (l *loader) load() {
 	for _, f := range rules {
 		l.loadRules(f)
 	}
+	for _, f := range style {
+		l.loadStyle(f)
+	}
 	l.finish(profile)
+	l.checkStyle()
 }
 
 // read finds and parses every content file. Files are read in sorted order

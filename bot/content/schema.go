@@ -20,8 +20,9 @@ var SchemaFiles = []SchemaFile{
 	{"kinds.json", "rules/kinds.yaml", "kinds file"},
 	{"rules.json", "rules/*.yaml (the other files directly in rules/)", "rules file"},
 	{"services.json", "rules/services/*.yaml", "catalogue file"},
-	{"flow.json", "flows/*.yaml (but flows/messages.yaml)", "flow"},
+	{"flow.json", "flows/*.yaml (but flows/messages.yaml and flows/style.yaml)", "flow"},
 	{"messages.json", "flows/messages.yaml", "messages file"},
+	{"style.json", "flows/style.yaml", "style file"},
 	{"tests.json", "tests/*.yaml", "tests file"},
 }
 

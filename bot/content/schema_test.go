@@ -74,6 +74,8 @@ func schemaFor(p string) string {
 		return "rules.json"
 	case p == "flows/messages.yaml":
 		return "messages.json"
+	case p == "flows/style.yaml":
+		return "style.json"
 	case strings.HasPrefix(p, "flows/"):
 		return "flow.json"
 	case strings.HasPrefix(p, "tests/"):
