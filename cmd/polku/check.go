@@ -9,12 +9,27 @@ import (
 	"polku/bot/content"
 )
 
+const checkHelp = `Usage: polku check [DIR]
+
+Checks a content directory (flows/, rules/ and tests/) and lists every
+problem as file:line:col: what is wrong — how to fix it, with the line and a
+mark under the place. Errors stop the content from being used; warnings
+(a word to avoid, a step no one reaches, few suggestions for someone) are
+for you to decide. Exit code 1 when there are errors.
+
+Without DIR it checks --content DIR, $POLKU_CONTENT, or the built-in content.
+
+Examples:
+  polku check                 the built-in content
+  polku check mycontent       a copy you are editing
+  polku check && polku test   everything, then the conversation tests
+`
+
 func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: polku check [DIR]\n\nChecks a content directory (flows/ and rules/) and lists every problem as\nfile:line:col: what is wrong — how to fix it. Without DIR it checks\n$POLKU_CONTENT, or the built-in content.")
-	}
+	contentDir := fs.String("content", "", "the content directory, as DIR")
+	fs.Usage = func() { fmt.Fprint(stderr, checkHelp) }
 	if err := fs.Parse(args); err != nil {
 		// -h is a request, not a mistake: exit 0 as `polku chat -h` does.
 		if err == flag.ErrHelp {
@@ -27,6 +42,9 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 		return usageError{msg: "check takes one directory"}
 	}
 	dir := fs.Arg(0)
+	if dir == "" {
+		dir = *contentDir
+	}
 	if dir == "" {
 		dir = getenv("POLKU_CONTENT")
 	}
