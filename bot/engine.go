@@ -23,6 +23,7 @@ type Engine struct {
 	log     *slog.Logger
 	ttl     time.Duration
 	now     func() time.Time
+	counter Counter
 }
 
 // Options configure an Engine. The zero value is usable.
@@ -30,6 +31,9 @@ type Options struct {
 	Logger     *slog.Logger
 	SessionTTL time.Duration    // how long sessions are kept; for the "what do you know" answer
 	Now        func() time.Time // for tests
+	// Counter counts conversation events for staff statistics; nil counts
+	// nothing.
+	Counter Counter
 }
 
 // DefaultSessionTTL is how long a session lives after the last message.
@@ -44,7 +48,7 @@ const maxText = 4000
 
 // New returns an engine for content c keeping sessions in s.
 func New(c *content.Content, s Store, o Options) *Engine {
-	e := &Engine{store: s, log: o.Logger, ttl: o.SessionTTL, now: o.Now}
+	e := &Engine{store: s, log: o.Logger, ttl: o.SessionTTL, now: o.Now, counter: o.Counter}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -97,14 +101,20 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 	}
 
 	var reply Reply
+	var events []Event // counted once the update succeeded: fn may run again
 	now := e.now()
 	err := e.store.Update(ctx, key, func(s *Session) error {
+		events = nil
 		if s.seen(msg.UpdateID) {
 			return ErrDuplicate
 		}
+		fresh := s.Flow == ""
 		t := &turn{e: e, c: c, s: s, msg: msg, tooLong: tooLong}
 		save := t.run(cmd, arg, cmdLang, now)
 		reply = t.reply
+		if e.counter != nil {
+			events = t.events(fresh, cmd, now)
+		}
 		if !save {
 			return errNoChange
 		}
@@ -114,6 +124,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 	})
 	switch {
 	case err == nil, errors.Is(err, errNoChange):
+		e.count(events)
 		return reply, nil
 	case errors.Is(err, ErrDuplicate):
 		e.log.Debug("duplicate update", "platform", msg.Platform)
@@ -128,8 +139,12 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 // language (read from the session first: the deletion leaves nothing).
 func (e *Engine) forget(ctx context.Context, c *content.Content, key string, msg Message, cmdLang string) (Reply, error) {
 	lang := ""
+	var events []Event
 	_ = e.store.Update(ctx, key, func(s *Session) error {
 		lang = s.Lang
+		if e.counter != nil {
+			events = forgotEvent(c, s, e.now())
+		}
 		return errNoChange
 	})
 	// the conversation's language first: command words work in every
@@ -140,6 +155,7 @@ func (e *Engine) forget(ctx context.Context, c *content.Content, key string, msg
 		return Reply{Lang: lang, Notes: []string{c.Message("error", lang)}}, fmt.Errorf("forget: %w", err)
 	}
 	e.log.Info("session forgotten", "platform", msg.Platform)
+	e.count(events)
 	return Reply{Lang: lang, Notes: []string{c.Message("forgotten", lang)}}, nil
 }
 

@@ -26,6 +26,7 @@ in mycontent/ with the schemas written by polku schema --out mycontent/schema:
 
   mycontent/flows/*.yaml           # yaml-language-server: $schema=../schema/flow.json
   mycontent/flows/messages.yaml    # yaml-language-server: $schema=../schema/messages.json
+  mycontent/flows/style.yaml       # yaml-language-server: $schema=../schema/style.json
   mycontent/rules/profile.yaml     # yaml-language-server: $schema=../schema/profile.json
   mycontent/rules/kinds.yaml       # yaml-language-server: $schema=../schema/kinds.json
   mycontent/rules/*.yaml           # yaml-language-server: $schema=../schema/rules.json
