@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"sync"
+	"syscall"
 
 	"polku/adapters/console"
 	"polku/bot"
+	"polku/bot/content/reload"
 )
 
 func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -18,9 +23,23 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	fs.SetOutput(stderr)
 	lang := fs.String("lang", "", "the language to talk in: fi, sv or en (default: from $LANG, else fi)")
 	dir := fs.String("content", getenv("POLKU_CONTENT"), "a content directory instead of the built-in content ($POLKU_CONTENT)")
+	watch := fs.Bool("watch", false, "reload the content directory whenever one of its files changes")
 	sc := storeFlags(fs, getenv)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: polku chat [--lang fi|sv|en] [--content DIR] [--redis URL]\n\nTalk to Polku in this terminal: answer with an option's number or in your own\nwords. Type /help (/apua, /hjalp) for the commands. Answers can also be piped in,\none per line.\n\nFlags:")
+		fmt.Fprintln(stderr, `Usage: polku chat [--lang fi|sv|en] [--content DIR] [--redis URL]
+       polku chat --content DIR --watch
+
+Talk to Polku in this terminal: answer with an option's number or in your own
+words. Type /help (/apua, /hjalp) for the commands. Answers can also be piped in,
+one per line.
+
+Editing live: with --content DIR, Polku loads the directory again when it gets
+SIGHUP (kill -HUP PID), and with --watch whenever a file in it is saved. The
+conversation goes on in the new content, with your answers kept. An edit with
+errors is listed here, file:line:col, and changes nothing: Polku keeps using the
+content that worked.
+
+Flags:`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -32,6 +51,24 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return usageError{msg: "chat takes no arguments"}
+	}
+	if *watch && *dir == "" {
+		return usageError{msg: "--watch needs a content directory: the built-in content cannot change; use --content DIR or set POLKU_CONTENT"}
+	}
+	// Reports of reloads and console failures come from two goroutines.
+	errw := &lockedWriter{w: stderr}
+	interactive := isTerminal(stdin) && writesToTerminal(stderr)
+	hup, stopHup := notifyHangup()
+	defer stopHup()
+	var reloader *reload.Reloader
+	if *dir != "" {
+		// Made before the content is loaded: it takes note of the files
+		// now, so that an edit saved during the load is not missed.
+		reloader = reload.New(*dir, reload.Options{Trigger: hup, Watch: *watch, Report: func(r reload.Result) {
+			var b bytes.Buffer
+			r.Write(&b)
+			notice(errw, interactive, b.String())
+		}})
 	}
 	c, ds, err := loadContent(*dir, stderr, false)
 	if err != nil {
@@ -51,13 +88,85 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 		}
 		return usageError{msg: fmt.Sprintf("--lang %s: the content speaks %s", l, strings.Join(codes, ", "))}
 	}
-	st, ttl, closeStore, err := sc.open(ctx, slog.New(slog.DiscardHandler))
+	log := slog.New(slog.DiscardHandler)
+	st, ttl, closeStore, err := sc.open(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	engine := bot.New(c, st, bot.Options{SessionTTL: ttl})
-	return console.Run(ctx, engine, stdin, stdout, console.Options{Lang: l, Echo: !isTerminal(stdin), Err: stderr})
+	counter, closeCounter, err := sc.openCounter(log)
+	if err != nil {
+		return err
+	}
+	defer closeCounter() // writes what is counted but not yet in Redis
+	engine := bot.New(c, st, bot.Options{SessionTTL: ttl, Counter: counter})
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // after cancel: deferred calls run last first
+	defer cancel()
+	if reloader != nil {
+		wg.Go(func() { reloader.Run(ctx, engine) })
+	} else {
+		wg.Go(func() { refuseReload(ctx, hup, errw, interactive) })
+	}
+	return console.Run(ctx, engine, stdin, stdout, console.Options{Lang: l, Echo: !isTerminal(stdin), Err: errw})
+}
+
+// notifyHangup turns SIGHUP into reload triggers until stop is called. It
+// is a variable so that tests can send the signal without signalling the
+// test process.
+//
+// Catching SIGHUP means it no longer ends polku chat when its terminal
+// closes; the console then reads the end of its input (or an error) and
+// returns instead.
+var notifyHangup = func() (hup <-chan os.Signal, stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGHUP)
+	return ch, func() { signal.Stop(ch) }
+}
+
+// refuseReload answers SIGHUP when there is nothing to reload: saying so
+// is kinder than a signal that seems to do nothing.
+func refuseReload(ctx context.Context, hup <-chan os.Signal, w io.Writer, interactive bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			notice(w, interactive, "polku: the built-in content cannot change; start with --content DIR to edit live\n")
+		}
+	}
+}
+
+// notice writes text, which ends in a line break, to w in one write. On a
+// terminal the person may be typing an answer after the "> " prompt: the
+// text starts on a line of its own and the prompt is drawn again after it.
+// What they typed is still read when they press Enter.
+func notice(w io.Writer, interactive bool, text string) {
+	if interactive {
+		text = "\n" + text + "> "
+	}
+	io.WriteString(w, text)
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// writesToTerminal reports whether w is a terminal, where notices must not
+// get in the way of the prompt; in a file or a pipe they are plain lines.
+func writesToTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f)
 }
 
 // langFromLocale turns a POSIX locale (fi_FI.UTF-8, sv_FI, en_US) into a

@@ -32,9 +32,12 @@ func TestChatKeepsSessionsInRedis(t *testing.T) {
 			t.Errorf("the second run does not show %q:\n%s", want, out)
 		}
 	}
-	keys := srv.Client(t).Keys(context.Background(), "polku:*").Val()
-	if len(keys) != 1 {
-		t.Errorf("keys in Redis = %v, want the one session", keys)
+	if keys := srv.Client(t).Keys(context.Background(), "polku:{*").Val(); len(keys) != 1 {
+		t.Errorf("session keys in Redis = %v, want the one person's", keys)
+	}
+	// the chat counted the conversation too, and wrote it when it ended
+	if keys := srv.Client(t).Keys(context.Background(), "polku:stats:*").Val(); len(keys) != 1 {
+		t.Errorf("stats keys in Redis = %v, want one for today", keys)
 	}
 }
 
