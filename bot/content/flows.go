@@ -331,7 +331,7 @@ func (l *loader) checkGraph(flow *Flow, nodes map[*Step]*stepNodes) {
 	for _, s := range flow.Steps {
 		if !reached[s] {
 			l.warnf(nodes[s].at, fmt.Sprintf("Step %q can never be reached", s.ID),
-				"No next: leads to it from the start of the flow. Point a branch at it, or remove it.")
+				"No next: leads to it from the start of the flow. Point a branch at it, or remove it; polku graph draws the flow.")
 		}
 	}
 	// Loops: depth-first search with colours; a grey step seen again closes a loop.

@@ -44,7 +44,10 @@ type Language struct {
 type Text map[string]string
 
 // In returns the text in lang, falling back to its base language (fi for
-// fi-selko) and then to any translation, so a reply is never empty.
+// fi-selko) and then to the first translation in alphabetical order, so a
+// reply is never empty and never changes from one call to the next.
+// Checked content has every language, so the fallbacks are for languages
+// the content does not have.
 func (t Text) In(lang string) string {
 	if s, ok := t[lang]; ok {
 		return s
@@ -54,10 +57,13 @@ func (t Text) In(lang string) string {
 			return s
 		}
 	}
-	for _, s := range t {
-		return s
+	first := ""
+	for l := range t {
+		if first == "" || l < first {
+			first = l
+		}
 	}
-	return ""
+	return t[first]
 }
 
 // FieldType is the type of a profile field.
