@@ -39,6 +39,12 @@ conversation goes on in the new content, with your answers kept. An edit with
 errors is listed here, file:line:col, and changes nothing: Polku keeps using the
 content that worked.
 
+Examples:
+  polku chat --lang sv                          in Swedish
+  printf '1, 2\n2\ntampere\n' | polku chat       answers piped in, one per line
+  polku chat --content mycontent --watch        try edits as you save them
+  REDIS_URL=redis://localhost:6379 polku chat   sessions kept in Redis (needs POLKU_KEY_SECRET)
+
 Flags:`)
 		fs.PrintDefaults()
 	}
