@@ -30,12 +30,8 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 	fs.SetOutput(stderr)
 	contentDir := fs.String("content", "", "the content directory, as DIR")
 	fs.Usage = func() { fmt.Fprint(stderr, checkHelp) }
-	if err := fs.Parse(args); err != nil {
-		// -h is a request, not a mistake: exit 0 as `polku chat -h` does.
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usageError{msg: err.Error(), printed: true}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 1 {
 		fs.Usage()

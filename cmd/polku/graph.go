@@ -82,11 +82,8 @@ func runGraph(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 	// people write them: the flag package stops at the first argument.
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return nil
-			}
-			return usageError{msg: err.Error(), printed: true}
+		if done, err := parseFlags(fs, args); done {
+			return err
 		}
 		if fs.NArg() == 0 {
 			break

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -142,4 +143,18 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	}
 	fmt.Fprint(stderr, usage())
 	return usageError{msg: fmt.Sprintf("unknown command %q", name)}
+}
+
+// parseFlags parses a subcommand's flags. done says the subcommand should
+// return err at once: nil after -h (help is a request, not a mistake:
+// exit 0), a usage error the flag package has already printed otherwise.
+func parseFlags(fs *flag.FlagSet, args []string) (done bool, err error) {
+	switch err := fs.Parse(args); {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, flag.ErrHelp):
+		return true, nil
+	default:
+		return true, usageError{msg: err.Error(), printed: true}
+	}
 }

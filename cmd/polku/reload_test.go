@@ -14,22 +14,8 @@ import (
 	"polku/bot/content/contenttest"
 )
 
-// contentDir writes the base content (bot/content/testdata/base) into a
-// fresh directory that the test may edit.
-func contentDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, f := range contenttest.BaseFS(t) {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+// contentDir writes the base content into a fresh directory that the test may edit.
+func contentDir(t *testing.T) string { return contenttest.BaseDir(t) }
 
 // editFile replaces old with new in dir's file name, which must hold it.
 func editFile(t *testing.T, dir, name, old, new string) {

@@ -46,11 +46,8 @@ func runSchema(_ context.Context, inv invocation) error {
 	fs.SetOutput(inv.stderr)
 	out := fs.String("out", "schema", "the directory to write the schemas to")
 	fs.Usage = func() { fmt.Fprint(inv.stderr, schemaHelp) }
-	if err := fs.Parse(inv.args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usageError{msg: err.Error(), printed: true}
+	if done, err := parseFlags(fs, inv.args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()

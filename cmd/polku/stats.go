@@ -97,11 +97,8 @@ func runStats(ctx context.Context, args []string, getenv env, now time.Time, std
 		fmt.Fprintln(stderr, statsUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usageError{msg: err.Error(), printed: true}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()

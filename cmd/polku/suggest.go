@@ -43,11 +43,8 @@ func runSuggest(_ context.Context, inv invocation) error {
 	dir := fs.String("content", inv.getenv("POLKU_CONTENT"), "a content directory instead of the built-in content ($POLKU_CONTENT)")
 	lang := fs.String("lang", "", "the language of the reasons shown (default: the content's first)")
 	fs.Usage = func() { fmt.Fprint(inv.stderr, suggestHelp) }
-	if err := fs.Parse(inv.args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usageError{msg: err.Error(), printed: true}
+	if done, err := parseFlags(fs, inv.args); done {
+		return err
 	}
 	args := fs.Args()
 	if len(args) > 0 && !strings.Contains(args[0], "=") {

@@ -55,11 +55,8 @@ func runTest(ctx context.Context, inv invocation) error {
 	pattern := fs.String("run", "", "run only the tests whose name matches this regular expression")
 	verbose := fs.Bool("v", false, "show every test's conversation, not only failing ones")
 	fs.Usage = func() { fmt.Fprint(inv.stderr, testHelp) }
-	if err := fs.Parse(inv.args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usageError{msg: err.Error(), printed: true}
+	if done, err := parseFlags(fs, inv.args); done {
+		return err
 	}
 	if fs.NArg() > 1 {
 		fs.Usage()

@@ -41,3 +41,20 @@ func BaseFS(tb testing.TB) fstest.MapFS {
 	}
 	return m
 }
+
+// BaseDir writes the base content into a fresh directory, for tests of code
+// that reads real files (reloading, the command line); the test may edit it.
+func BaseDir(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for name, f := range BaseFS(tb) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}

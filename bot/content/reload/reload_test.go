@@ -21,22 +21,8 @@ import (
 
 var _ reload.Engine = (*bot.Engine)(nil)
 
-// baseDir writes the base content into a fresh directory: the reloader
-// reads real files.
-func baseDir(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, f := range contenttest.BaseFS(t) {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+// baseDir writes the base content into a fresh directory that the test may edit.
+func baseDir(t testing.TB) string { return contenttest.BaseDir(t) }
 
 func newEngine(t testing.TB, dir string) *bot.Engine {
 	t.Helper()
