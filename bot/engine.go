@@ -159,6 +159,17 @@ func (e *Engine) forget(ctx context.Context, c *content.Content, key string, msg
 	return Reply{Lang: lang, Notes: []string{c.Message("forgotten", lang)}}, nil
 }
 
+// Forget deletes everything kept about a person at once, without a reply:
+// for an adapter that learns the person can no longer be reached (they
+// blocked the bot), so nothing is kept for someone who left.
+func (e *Engine) Forget(ctx context.Context, platform, user string) error {
+	if err := e.store.Delete(ctx, platform+":"+user); err != nil {
+		return fmt.Errorf("forget: %w", err)
+	}
+	e.log.Info("session removed", "platform", platform)
+	return nil
+}
+
 // pickLang returns the first candidate that is a content language, trying
 // its base language too (en-US → en), or the content's default.
 func pickLang(c *content.Content, candidates ...string) string {

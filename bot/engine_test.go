@@ -767,3 +767,69 @@ steps:
 		cv.wantStep(tt.want)
 	}
 }
+
+// TestStartPayload: a start link (an NGO's QR code) answers questions in
+// advance; each is applied when its question comes up. Parts that do not
+// fit the flow are left out.
+func TestStartPayload(t *testing.T) {
+	tests := []struct {
+		name      string
+		payload   string
+		answers   []string // typed after the start
+		wantStep  string
+		wantField map[string][]string
+	}{
+		{"area, applied when reached", "area-lappi", []string{"1, 3", "2"}, "age", map[string][]string{"area": {"lappi"}}},
+		{"the first question", "wants-work-study", nil, "pace", map[string][]string{"wants": {"work", "study"}}},
+		{"several", "wants-company__area-helsinki__age-40", nil, "helper", map[string][]string{"age": {"40"}}},
+		{"unknown field, value or form", "colour-blue__area-atlantis__nonsense", []string{"2"}, "area", nil},
+		{"a value that fails the question's limits", "age-7", []string{"2", "lappi"}, "age", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cc := baseContent(t)
+			c := newConv(t, cc)
+			c.send(bot.Message{Command: content.CmdStart, Arg: tt.payload})
+			for _, a := range tt.answers {
+				c.say(a)
+			}
+			c.wantStep(tt.wantStep)
+			s := c.session()
+			p := cc.Replay(cc.Start, s.Answers).Profile
+			for field, want := range tt.wantField {
+				if got := p.Values(cc.Field(field)); !slices.Equal(got, want) {
+					t.Errorf("%s = %v, want %v", field, got, want)
+				}
+			}
+		})
+	}
+	// typed as Telegram sends a deep link, and shown by /mydata before it applies
+	c := newConv(t, baseContent(t))
+	c.say("/start area-pirkanmaa")
+	if got := notes(c.cmd(content.CmdMyData)); !strings.Contains(got, "Alue: Pirkanmaa") {
+		t.Errorf("my data = %q, want the preset area", got)
+	}
+	c.say("alkuun")
+	if s := c.session(); len(s.Preset) != 0 {
+		t.Errorf("starting over kept presets %v", s.Preset)
+	}
+	// a start link in the middle of a conversation changes nothing
+	c = newConv(t, baseContent(t))
+	c.say("hei")
+	c.say("1")
+	c.send(bot.Message{Command: content.CmdStart, Arg: "area-lappi"})
+	if s := c.session(); len(s.Preset) != 0 || len(s.Answers) != 1 {
+		t.Errorf("a start link mid-flow changed the session: %+v", s)
+	}
+}
+
+func TestForgetFromAdapter(t *testing.T) {
+	c := newConv(t, baseContent(t))
+	c.say("hei")
+	if err := c.e.Forget(context.Background(), "test", c.user); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.st.Len(); n != 0 {
+		t.Errorf("%d sessions left after Forget", n)
+	}
+}

@@ -17,6 +17,9 @@ type Session struct {
 	Answers []content.Answer `json:"a,omitempty"`
 	// Picked holds the options ticked so far in a multiple choice.
 	Picked []string `json:"p,omitempty"`
+	// Preset holds answers given in advance by a start link (an NGO's QR
+	// code naming the area), applied when their question comes up.
+	Preset []content.Answer `json:"ps,omitempty"`
 	// Asking is an engine question in progress (LanguageStep) that takes
 	// the next answer instead of the flow.
 	Asking string `json:"q,omitempty"`
@@ -51,6 +54,7 @@ func (s *Session) Clone() *Session {
 	c := *s
 	c.Answers = slices.Clone(s.Answers)
 	c.Picked = slices.Clone(s.Picked)
+	c.Preset = slices.Clone(s.Preset)
 	c.Seen = slices.Clone(s.Seen)
 	return &c
 }

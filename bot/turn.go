@@ -53,6 +53,9 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 	if s.Asking != "" && s.Asking != LanguageStep {
 		s.Asking, changed = "", true
 	}
+	if t.applyPresets() {
+		changed = true
+	}
 	t.reply.Lang = s.Lang
 
 	switch {
@@ -78,6 +81,71 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 	return changed
 }
 
+// PresetSep separates the answers of a start payload: area-pirkanmaa__wants-work.
+const PresetSep = "__"
+
+// preset answers questions from a start payload — a deep link or QR code
+// an NGO prints, such as area-pirkanmaa — so the person is not asked what
+// the link already says. Each part is field-value; the first - splits them
+// (field names have none, values may). A part that does not fit the flow
+// (an old QR code after the content changed) is left out, never an error.
+// It reports whether any answer was preset.
+func (t *turn) preset(payload string) bool {
+	if payload == "" || len(payload) > 256 {
+		return false
+	}
+	var answers []content.Answer
+	for _, part := range strings.Split(payload, PresetSep) {
+		field, value, ok := strings.Cut(part, "-")
+		if !ok {
+			continue
+		}
+		for _, st := range t.w.Flow.Steps {
+			if st.Field == nil || st.Field.Name != field {
+				continue
+			}
+			if st.Multi() {
+				value = strings.ReplaceAll(value, "-", content.ListSep) // wants-work-study
+			}
+			if st.Valid(value) {
+				answers = append(answers, content.Answer{Step: st.ID, Value: value})
+			}
+			break
+		}
+	}
+	if len(answers) == 0 {
+		return false
+	}
+	t.s.Preset = answers
+	t.applyPresets()
+	return true
+}
+
+// applyPresets answers the question waiting, and those after it, from the
+// preset answers while there is one for it. It reports whether it did.
+func (t *turn) applyPresets() bool {
+	s, applied := t.s, false
+	for len(s.Preset) > 0 && !t.w.Done() {
+		i := slices.IndexFunc(s.Preset, func(a content.Answer) bool { return a.Step == t.w.Step.ID })
+		if i < 0 {
+			break
+		}
+		a := s.Preset[i]
+		s.Preset = slices.Delete(slices.Clone(s.Preset), i, i+1)
+		if t.w.Advance(a) {
+			applied = true
+		}
+	}
+	if t.w.Done() && len(s.Preset) > 0 {
+		s.Preset, applied = nil, true // the flow ended: nothing left to preset
+	}
+	if applied {
+		s.Answers = slices.Clone(t.w.Answers)
+		s.Picked = nil
+	}
+	return applied
+}
+
 // startFlow is the flow a new or restarted conversation begins: the one the
 // message asks for, if the content has it, else the content's start flow.
 func (t *turn) startFlow() *content.Flow {
@@ -92,15 +160,16 @@ func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 	switch cmd.Name {
 	case content.CmdStart:
 		if fresh || (len(s.Answers) == 0 && s.Asking == "") {
+			preset := t.preset(arg)
 			t.note(t.say("welcome"))
 			t.arrive()
-			return fresh
+			return fresh || preset
 		}
 		t.note(t.say("start_midflow"))
 		t.ask()
 		return false
 	case content.CmdRestart:
-		s.Answers, s.Picked, s.Asking = nil, nil, ""
+		s.Answers, s.Picked, s.Asking, s.Preset = nil, nil, "", nil
 		f := t.startFlow()
 		t.w = t.c.Replay(f, nil)
 		s.Flow = f.ID
@@ -350,6 +419,7 @@ func (t *turn) answer(a content.Answer) bool {
 		t.ask()
 		return false
 	}
+	t.applyPresets() // the next question may have been answered by a start link
 	t.s.Answers = slices.Clone(t.w.Answers)
 	t.s.Picked = nil
 	t.reply.Answered = &Answered{Flow: t.w.Flow.ID, Step: st.ID, Question: st.Text.In(t.lang()), Answer: t.answerLabel(st, a)}
@@ -690,7 +760,7 @@ func (t *turn) myData() {
 	if !t.w.Done() && t.w.Step.Multi() {
 		picked = t.picked()
 	}
-	if len(t.w.Answers) == 0 && len(picked) == 0 {
+	if len(t.w.Answers) == 0 && len(picked) == 0 && len(t.s.Preset) == 0 {
 		t.note(t.format(t.say("my_data_empty"), days))
 		return
 	}
@@ -713,6 +783,11 @@ func (t *turn) myData() {
 	if len(picked) > 0 {
 		st := t.w.Step
 		line(st.Field.Label.In(t.lang()), t.answerLabel(st, content.Answer{Step: st.ID, Value: strings.Join(picked, content.ListSep)}))
+	}
+	for _, a := range t.s.Preset {
+		if st := t.w.Flow.Step(a.Step); st != nil && st.Field != nil {
+			line(st.Field.Label.In(t.lang()), t.answerLabel(st, a))
+		}
 	}
 	line(t.say("my_data_language"), t.languageName(t.lang()))
 	t.note(b.String())

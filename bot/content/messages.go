@@ -34,6 +34,8 @@ var MessageKeys = map[string][]string{
 	"text_invalid":       nil,
 	"too_long":           nil,
 	"unsupported":        nil,
+	"edited":             nil,
+	"private_only":       nil,
 	"suggestions":        nil,
 	"no_suggestions":     nil,
 	"area_unknown":       nil,

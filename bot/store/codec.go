@@ -27,6 +27,9 @@ import (
 //	  uvarint  number of seen ids, then each:
 //	           a string, or (numbers) uvarint for the first and then
 //	           zig-zag varint differences from the previous id
+//	  then, only when there are any, the preset answers: uvarint number,
+//	  then each like an answer (written last so that sessions without
+//	  them stay exactly as they were)
 //
 // Update ids from Telegram and Discord are numbers, and one person's recent
 // ids are close together, so the differences take a byte or three where
@@ -50,15 +53,7 @@ func EncodeSession(s *bot.Session) []byte {
 	b = appendString(b, s.Flow)
 	b = appendString(b, s.Asking)
 	b = binary.AppendUvarint(b, uint64(len(s.Answers)))
-	for _, a := range s.Answers {
-		b = appendString(b, a.Step)
-		skip := uint64(0)
-		if a.Skip {
-			skip = 1
-		}
-		b = binary.AppendUvarint(b, uint64(len(a.Value))<<1|skip)
-		b = append(b, a.Value...)
-	}
+	b = appendAnswers(b, s.Answers)
 	b = binary.AppendUvarint(b, uint64(len(s.Picked)))
 	for _, p := range s.Picked {
 		b = appendString(b, p)
@@ -82,7 +77,35 @@ func EncodeSession(s *bot.Session) []byte {
 			b = appendString(b, id)
 		}
 	}
+	if len(s.Preset) > 0 {
+		b = binary.AppendUvarint(b, uint64(len(s.Preset)))
+		b = appendAnswers(b, s.Preset)
+	}
 	return b
+}
+
+func appendAnswers(b []byte, answers []content.Answer) []byte {
+	for _, a := range answers {
+		b = appendString(b, a.Step)
+		skip := uint64(0)
+		if a.Skip {
+			skip = 1
+		}
+		b = binary.AppendUvarint(b, uint64(len(a.Value))<<1|skip)
+		b = append(b, a.Value...)
+	}
+	return b
+}
+
+func (d *decoder) answers(n int) []content.Answer {
+	out := make([]content.Answer, n)
+	for i := range out {
+		out[i].Step = d.string()
+		v := d.uvarint()
+		out[i].Skip = v&1 == 1
+		out[i].Value = d.bytes(v >> 1)
+	}
+	return out
 }
 
 // numbers returns the ids as numbers when every one is a canonical decimal
@@ -122,13 +145,7 @@ func DecodeSession(data []byte) (*bot.Session, error) {
 	s.Flow = d.string()
 	s.Asking = d.string()
 	if n := d.count(); n > 0 {
-		s.Answers = make([]content.Answer, n)
-		for i := range s.Answers {
-			s.Answers[i].Step = d.string()
-			v := d.uvarint()
-			s.Answers[i].Skip = v&1 == 1
-			s.Answers[i].Value = d.bytes(v >> 1)
-		}
+		s.Answers = d.answers(n)
 	}
 	if n := d.count(); n > 0 {
 		s.Picked = make([]string, n)
@@ -155,6 +172,13 @@ func DecodeSession(data []byte) (*bot.Session, error) {
 				d.err = true
 			}
 		}
+	}
+	if len(d.b) > 0 && !d.err {
+		n := d.count()
+		if n == 0 {
+			d.err = true // written only when there are any
+		}
+		s.Preset = d.answers(n)
 	}
 	if d.err || len(d.b) != 0 || updated > 1<<62 {
 		return nil, ErrCorrupt

@@ -20,6 +20,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		{"answers", bot.Session{Lang: "sv", Flow: "jobseeker", Started: 1700000000, Updated: 1700000500,
 			Answers: []content.Answer{{Step: "wants", Value: "work,study"}, {Step: "age", Skip: true}, {Step: "note", Value: "ääkkösiä 🙂 \x00 \xff"}}}},
 		{"picked and asking", bot.Session{Picked: []string{"a", "b"}, Asking: "_lang"}},
+		{"presets", bot.Session{Flow: "jobseeker", Preset: []content.Answer{{Step: "area", Value: "pirkanmaa"}, {Step: "x", Skip: true}}, Seen: []string{"5"}}},
 		{"telegram ids", bot.Session{Seen: []string{"912345678", "912345690", "912345601", "912400000"}}},
 		{"discord snowflakes", bot.Session{Seen: []string{"1176543210987654321", "1176543210987654999"}}},
 		{"descending ids", bot.Session{Seen: []string{"900", "5", "18446744073709551615", "0"}}},

@@ -70,6 +70,7 @@ func testRoundTrip(t *testing.T, s bot.Store) {
 		Lang: "fi", Flow: "jobseeker",
 		Answers: []content.Answer{{Step: "wants", Value: "work,study"}, {Step: "age", Skip: true}, {Step: "note", Value: "ääkkösiä \"quoted\" \\ and 🙂"}},
 		Picked:  []string{"a", "b"}, Asking: "_lang", Seen: []string{"1", "2"},
+		Preset:  []content.Answer{{Step: "area", Value: "pirkanmaa"}},
 		Started: 1700000000, Updated: 1700000100,
 	}
 	err := s.Update(context.Background(), "test:roundtrip", func(sess *bot.Session) error {
