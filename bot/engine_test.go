@@ -502,6 +502,24 @@ func TestLanguage(t *testing.T) {
 	}
 }
 
+// TestFirstContactLanguage: the platform's language decides the first
+// reply, also when the first message is a word of every language (/start);
+// a word of one language decides over it.
+func TestFirstContactLanguage(t *testing.T) {
+	for _, tt := range []struct{ text, platform, want string }{
+		{"/start", "en", "en"},
+		{"/start", "fi", "fi"},
+		{"/start", "", "fi"},
+		{"/apua", "en", "fi"},
+		{"hello", "en", "en"},
+	} {
+		c := newConv(t, baseContent(t))
+		if r := c.send(bot.Message{Text: tt.text, Lang: tt.platform}); r.Lang != tt.want {
+			t.Errorf("%q from a person whose platform says %q: reply in %q, want %q", tt.text, tt.platform, r.Lang, tt.want)
+		}
+	}
+}
+
 func TestRestartAndStart(t *testing.T) {
 	c := newConv(t, baseContent(t))
 	c.say("hei")

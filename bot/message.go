@@ -24,8 +24,13 @@ type Message struct {
 	// content's start flow: a volunteer's flow, or a test of another flow.
 	Flow string
 	// Unsupported names input the bot cannot read: sticker, photo, voice, …
+	// or UnsupportedEdited for an edited message.
 	Unsupported string
 }
+
+// UnsupportedEdited marks an edited message: the person is asked to send a
+// new one rather than told the bot reads only text.
+const UnsupportedEdited = "edited"
 
 // Choice is a pressed option of a Question.
 type Choice struct {

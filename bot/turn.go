@@ -65,6 +65,9 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 		t.note(t.say("welcome"))
 		t.arrive()
 		return true
+	case t.msg.Unsupported == UnsupportedEdited:
+		t.note(t.say("edited"))
+		t.ask()
 	case t.msg.Unsupported != "":
 		t.note(t.say("unsupported"))
 		t.ask()

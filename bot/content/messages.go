@@ -149,8 +149,12 @@ func (l *loader) loadMessages(f *contentFile) {
 							continue
 						}
 						cmd.Words[lang] = append(cmd.Words[lang], word)
-						if _, dup := l.content.commandWords[norm]; !dup {
+						if prev, dup := l.content.commandWords[norm]; !dup {
 							l.content.commandWords[norm] = commandWord{cmd: cmd, lang: lang}
+						} else if prev.lang != lang {
+							// a word of several languages (/start) says
+							// nothing about the person's language
+							l.content.commandWords[norm] = commandWord{cmd: cmd}
 						}
 					}
 				}
