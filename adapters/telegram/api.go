@@ -1,0 +1,245 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// ErrBlocked is returned for a person who blocked the bot: Telegram will
+// not deliver anything to them.
+var ErrBlocked = errors.New("the person blocked the bot")
+
+// ErrUnauthorized is returned when Telegram does not accept the token.
+var ErrUnauthorized = errors.New("the token is not accepted by Telegram (401 Unauthorized): check TELEGRAM_TOKEN, or ask @BotFather for a new one")
+
+// ctxClient gives each Bot API request a context, which the library does
+// not, and keeps the token out of errors: the library puts it in every
+// request's URL, and a transport error quotes the URL.
+type ctxClient struct {
+	ctx   context.Context
+	http  *http.Client
+	token string
+}
+
+func (c ctxClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.http.Do(req.WithContext(c.ctx))
+	if err != nil {
+		return nil, scrubError(err, c.token)
+	}
+	if resp.StatusCode >= 500 {
+		// Telegram's own failure, often with an HTML body the library
+		// cannot read: say what it was, so the caller retries.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		return nil, &serverError{code: resp.StatusCode}
+	}
+	return resp, nil
+}
+
+type serverError struct{ code int }
+
+func (e *serverError) Error() string {
+	return fmt.Sprintf("Telegram answered %d %s", e.code, http.StatusText(e.code))
+}
+
+// scrubError returns err without the token: a *url.Error holds the request
+// URL, and other errors may quote it.
+func scrubError(err error, token string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, redact(ue.URL, token), scrubError(ue.Err, token))
+	}
+	if token != "" && strings.Contains(err.Error(), token) {
+		return errors.New(redact(err.Error(), token))
+	}
+	return err
+}
+
+func redact(s, token string) string {
+	if token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, token, "REDACTED")
+}
+
+// api makes Bot API calls: each through the flood limits, retried when
+// Telegram asks to wait (429) or fails on its side (5xx, a dropped
+// connection), never retried when the request itself is wrong.
+type api struct {
+	bot    *tgbotapi.BotAPI // a template: every call uses a copy with its own context
+	http   *http.Client
+	token  string
+	log    *slog.Logger
+	limits *limits
+	// maxBackoff bounds the waits between retries after Telegram's own
+	// failures; tests make it short.
+	maxBackoff time.Duration
+}
+
+// request makes one call. chat is the chat it writes to, 0 for calls not
+// bound to one (setMyCommands, getUpdates). It returns ErrBlocked for a
+// person who blocked the bot, ErrUnauthorized for a refused token, and
+// *tgbotapi.Error for other refusals.
+func (a *api) request(ctx context.Context, chat int64, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+	return a.do(ctx, chat, func(b *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return b.Request(c) })
+}
+
+// raw makes a call the library has no config for (setWebhook with a secret).
+func (a *api) raw(ctx context.Context, method string, p tgbotapi.Params) (*tgbotapi.APIResponse, error) {
+	return a.do(ctx, 0, func(b *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return b.MakeRequest(method, p) })
+}
+
+func (a *api) do(ctx context.Context, chat int64, call func(*tgbotapi.BotAPI) (*tgbotapi.APIResponse, error)) (*tgbotapi.APIResponse, error) {
+	b := *a.bot
+	b.Client = ctxClient{ctx: ctx, http: a.http, token: a.token}
+	failures := 0
+	for {
+		if err := a.limits.wait(ctx, chat); err != nil {
+			return nil, err
+		}
+		resp, err := call(&b)
+		if err == nil {
+			return resp, nil
+		}
+		var te *tgbotapi.Error
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.As(err, &te) && te.Code == http.StatusTooManyRequests:
+			// Flood control: wait as long as Telegram says, then send the
+			// same again. A reply is never dropped for this.
+			wait := time.Duration(max(te.RetryAfter, 1)) * time.Second
+			a.limits.pause(chat, wait)
+			a.log.Warn("telegram asks to wait", "seconds", int(wait.Seconds()), "chat_bound", chat != 0)
+			continue
+		case errors.As(err, &te) && te.Code == http.StatusForbidden:
+			return nil, ErrBlocked
+		case errors.As(err, &te) && te.Code == http.StatusUnauthorized:
+			return nil, ErrUnauthorized
+		case errors.As(err, &te) && te.Code < 500:
+			// the request is wrong: sending it again changes nothing
+			return nil, &tgbotapi.Error{Code: te.Code, Message: safeDescription(te.Message), ResponseParameters: te.ResponseParameters}
+		}
+		// Telegram's own failure or the network: back off and try again
+		failures++
+		if failures > 6 {
+			return nil, fmt.Errorf("giving up after %d failures: %w", failures, err)
+		}
+		d := min(a.maxBackoff, (250*time.Millisecond)<<failures)
+		d = d/2 + rand.N(d/2+1)
+		a.log.Warn("telegram call failed, retrying", "attempt", failures, "in_ms", d.Milliseconds(), "err", err)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// safeDescription keeps Telegram's description of a refusal up to its
+// detail ("Bad Request: can't parse entities"), which may quote the text
+// sent, so that errors can be logged without anything a person wrote.
+func safeDescription(desc string) string {
+	head, rest, ok := strings.Cut(desc, ": ")
+	if !ok {
+		return clipRunes(desc, 80)
+	}
+	what, _, _ := strings.Cut(rest, ": ")
+	return clipRunes(head+": "+what, 80)
+}
+
+// notModified reports Telegram's refusal to "edit" a message into what it
+// already says: for an edit, that is success.
+func notModified(err error) bool {
+	var te *tgbotapi.Error
+	return errors.As(err, &te) && strings.Contains(te.Message, "message is not modified")
+}
+
+// limits keeps within Telegram's flood limits: about 30 messages a second
+// for the whole bot, fewer for one chat. Sends are spaced for the first;
+// for the second, and for anything else, Telegram's 429 with retry_after
+// says how long to wait. A 429 pauses its chat, and 429s in several chats
+// at once, or for a call bound to no chat, pause the whole bot.
+type limits struct {
+	mu       sync.Mutex
+	interval time.Duration // between any two calls: the global rate
+	next     time.Time     // when the next call may go
+	global   time.Time     // the whole bot waits until then
+	chats    map[int64]time.Time
+	recent   map[int64]time.Time // chats that got a 429 lately
+}
+
+func newLimits(perSecond int) *limits {
+	return &limits{interval: time.Second / time.Duration(perSecond), chats: map[int64]time.Time{}, recent: map[int64]time.Time{}}
+}
+
+func (l *limits) wait(ctx context.Context, chat int64) error {
+	for {
+		l.mu.Lock()
+		now := time.Now()
+		// first the pauses Telegram asked for, which reserve nothing: a
+		// chat told to wait must not hold up other chats' slots
+		if until := later(l.global, l.chats[chat]); until.After(now) {
+			l.mu.Unlock()
+			if !sleep(ctx, until.Sub(now)) {
+				return ctx.Err()
+			}
+			continue
+		}
+		if t, ok := l.chats[chat]; ok && !t.After(now) {
+			delete(l.chats, chat)
+		}
+		slot := later(l.next, now)
+		l.next = slot.Add(l.interval)
+		l.mu.Unlock()
+		if d := slot.Sub(now); d > 0 && !sleep(ctx, d) {
+			return ctx.Err()
+		}
+		return nil
+	}
+}
+
+func (l *limits) pause(chat int64, d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	until := now.Add(d)
+	if chat == 0 {
+		l.global = later(l.global, until)
+		return
+	}
+	l.chats[chat] = later(l.chats[chat], until)
+	l.recent[chat] = now
+	n := 0
+	for c, t := range l.recent {
+		if now.Sub(t) > time.Second {
+			delete(l.recent, c)
+			continue
+		}
+		n++
+	}
+	if n >= 3 {
+		// many chats told to wait at once: the bot as a whole is too fast
+		l.global = later(l.global, until)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,330 @@
+package telegram
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"html"
+	"strings"
+	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"polku/bot"
+	"polku/bot/content"
+)
+
+// maxMessage is Telegram's limit for a message's text, in UTF-16 code units
+// of the text as shown; messages are split to stay under it with room for
+// what HTML tags and entities do to the count.
+const maxMessage = 4096
+
+const splitAt = 3800
+
+// Callback data (at most 64 bytes) says which option of which question a
+// button answers, so a button from an old message is recognised as stale:
+//
+//	a|flow|step|option   an option of a question
+//	c|command            a command button (back, start over, …)
+//	h|hash               an option whose ids are too long for 64 bytes: a
+//	                     hash, looked up in the content (the same on every
+//	                     replica, and after a restart)
+const maxCallbackData = 64
+
+func choiceData(flow, step, option string) string {
+	d := "a|" + flow + "|" + step + "|" + option
+	if len(d) <= maxCallbackData {
+		return d
+	}
+	return "h|" + choiceHash(flow, step, option)
+}
+
+func choiceHash(flow, step, option string) string {
+	h := sha256.Sum256([]byte(flow + "\x00" + step + "\x00" + option))
+	return base64.RawURLEncoding.EncodeToString(h[:18]) // 24 characters
+}
+
+// hashIndex finds the choice behind an h| hash, for the content in use.
+type hashIndex struct {
+	mu      sync.Mutex
+	content *content.Content
+	choices map[string]bot.Choice
+}
+
+func (x *hashIndex) lookup(c *content.Content, hash string) (bot.Choice, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.content != c {
+		x.content, x.choices = c, map[string]bot.Choice{}
+		for _, f := range c.Flows {
+			add := func(step, option string) {
+				x.choices[choiceHash(f.ID, step, option)] = bot.Choice{Flow: f.ID, Step: step, Option: option}
+			}
+			for _, s := range f.Steps {
+				for _, o := range s.Options {
+					add(s.ID, o.Value)
+				}
+				add(s.ID, bot.DeclineID)
+				add(s.ID, bot.DoneID)
+			}
+			add(bot.EndStep, bot.AgainID)
+		}
+		for _, l := range c.Languages {
+			x.choices[choiceHash("", bot.LanguageStep, l.Code)] = bot.Choice{Step: bot.LanguageStep, Option: l.Code}
+		}
+	}
+	ch, ok := x.choices[hash]
+	return ch, ok
+}
+
+// parseData reads callback data into what the button means. ok is false
+// for data Polku did not write (or wrote for content long gone): the
+// engine then answers as for any stale button.
+func (a *Adapter) parseData(data string) (m bot.Message, ok bool) {
+	kind, rest, _ := strings.Cut(data, "|")
+	switch kind {
+	case "a":
+		parts := strings.SplitN(rest, "|", 3)
+		if len(parts) == 3 {
+			return bot.Message{Choice: &bot.Choice{Flow: parts[0], Step: parts[1], Option: parts[2]}}, true
+		}
+	case "c":
+		if a.h.Content().Command(rest) != nil {
+			return bot.Message{Command: rest}, true
+		}
+	case "h":
+		if ch, found := a.hashes.lookup(a.h.Content(), rest); found {
+			return bot.Message{Choice: &ch}, true
+		}
+	}
+	return bot.Message{Choice: &bot.Choice{}}, false
+}
+
+func esc(s string) string { return html.EscapeString(s) }
+
+// questionHTML is a question as its message shows it.
+func questionHTML(q *bot.Question) string {
+	var b strings.Builder
+	if q.Total > 1 {
+		fmt.Fprintf(&b, "<i>%d/%d</i>  ", q.Number, q.Total)
+	}
+	b.WriteString("<b>")
+	b.WriteString(esc(q.Text))
+	b.WriteString("</b>")
+	if q.Hint != "" {
+		b.WriteString("\n")
+		b.WriteString(esc(q.Hint))
+	}
+	return b.String()
+}
+
+// answeredHTML is an answered question's message after the answer: the
+// question, then the answer chosen, and no buttons.
+func answeredHTML(a *bot.Answered) string {
+	return "<b>" + esc(a.Question) + "</b>\n→ " + esc(a.Answer)
+}
+
+// keyboard lays out a question's options as buttons: two to a row when
+// every label is short enough for half a phone's width, "Done", "I'd rather
+// not say" and commands such as Back on rows of their own.
+func keyboard(q *bot.Question) tgbotapi.InlineKeyboardMarkup {
+	var answers, others []tgbotapi.InlineKeyboardButton
+	short := true
+	for _, o := range q.Options {
+		label := o.Label
+		if q.Multi && o.ID != bot.DoneID && o.ID != bot.DeclineID {
+			if o.Selected {
+				label = "✅ " + label
+			} else {
+				label = "▫️ " + label
+			}
+		}
+		btn := tgbotapi.NewInlineKeyboardButtonData(label, buttonData(q, o))
+		if o.Command != "" || o.ID == bot.DoneID || o.ID == bot.DeclineID || q.Step == bot.EndStep {
+			others = append(others, btn)
+			continue
+		}
+		if utf8.RuneCountInString(label) > 16 {
+			short = false
+		}
+		answers = append(answers, btn)
+	}
+	var rows [][]tgbotapi.InlineKeyboardButton
+	per := 1
+	if short && len(answers) > 3 {
+		per = 2
+	}
+	for i := 0; i < len(answers); i += per {
+		rows = append(rows, answers[i:min(i+per, len(answers))])
+	}
+	for _, b := range others {
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{b})
+	}
+	for _, n := range q.Nav {
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{tgbotapi.NewInlineKeyboardButtonData("← "+n.Label, buttonData(q, n))})
+	}
+	return tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+func buttonData(q *bot.Question, o bot.Option) string {
+	if o.Command != "" {
+		return "c|" + o.Command
+	}
+	return choiceData(q.Flow, q.Step, o.ID)
+}
+
+// suggestionsHTML renders the suggestions as blocks of HTML, each complete
+// in itself (every tag closed), so they can be split between messages
+// anywhere between blocks.
+func suggestionsHTML(s *bot.Suggestions) []string {
+	blocks := []string{esc(s.Intro)}
+	for i, c := range s.Cards {
+		var b strings.Builder
+		fmt.Fprintf(&b, "<b>%d. %s</b>", i+1, esc(c.Name))
+		if c.Organization != "" && c.Organization != c.Name {
+			b.WriteString("\n" + esc(c.Organization))
+		}
+		if c.URL != "" {
+			fmt.Fprintf(&b, "\n<a href=\"%s\">%s</a>", esc(c.URL), esc(displayURL(c.URL)))
+		}
+		if c.Description != "" {
+			b.WriteString("\n" + esc(c.Description))
+		}
+		if len(c.Why) > 0 {
+			b.WriteString("\n<i>" + esc(s.Why) + ":</i>")
+			for _, w := range c.Why {
+				b.WriteString("\n• " + esc(w))
+			}
+		}
+		for _, cv := range c.Caveats {
+			b.WriteString("\n⚠️ " + esc(cv))
+		}
+		if c.Fees != "" {
+			b.WriteString("\n" + esc(c.Fees))
+		}
+		if c.HowToStart != "" {
+			b.WriteString("\n<b>" + esc(s.HowToStart) + ":</b> " + esc(c.HowToStart))
+		}
+		blocks = append(blocks, b.String())
+	}
+	for _, n := range s.Notes {
+		blocks = append(blocks, esc(n))
+	}
+	return blocks
+}
+
+// displayURL is a link as people read it: without the scheme.
+func displayURL(u string) string {
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	return strings.TrimSuffix(u, "/")
+}
+
+// pack joins blocks, separated by blank lines, into as few messages as fit
+// under Telegram's limit; a block too long for a message of its own is cut
+// at line breaks, and a line too long at spaces (or anywhere) — never
+// inside a tag or an entity, since those are only at the start of lines or
+// are cut around.
+func pack(blocks []string) []string {
+	var out []string
+	cur := ""
+	flush := func() {
+		if cur != "" {
+			out = append(out, cur)
+			cur = ""
+		}
+	}
+	for _, b := range blocks {
+		for _, piece := range cut(b) {
+			if cur != "" && length(cur)+2+length(piece) > splitAt {
+				flush()
+			}
+			if cur != "" {
+				cur += "\n\n"
+			}
+			cur += piece
+		}
+	}
+	flush()
+	return out
+}
+
+// length counts as Telegram does: UTF-16 code units. Tags and entities
+// make it larger than the shown text, never smaller, which keeps the
+// split safe.
+func length(s string) int { return len(utf16.Encode([]rune(s))) }
+
+// cut splits one block into pieces under the limit, each with balanced tags:
+// a long block is cut between lines, and a long line is made plain text
+// (tags dropped) and cut between words.
+func cut(b string) []string {
+	if length(b) <= splitAt {
+		return []string{b}
+	}
+	var out []string
+	cur := ""
+	for _, line := range strings.Split(b, "\n") {
+		if length(line) > splitAt {
+			if cur != "" {
+				out, cur = append(out, cur), ""
+			}
+			out = append(out, cutPlain(html.UnescapeString(stripTags(line)))...)
+			continue
+		}
+		if cur != "" && length(cur)+1+length(line) > splitAt {
+			out, cur = append(out, cur), ""
+		}
+		if cur != "" {
+			cur += "\n"
+		}
+		cur += line
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// cutPlain cuts plain text into escaped pieces under the limit, at spaces
+// where it can.
+func cutPlain(s string) []string {
+	var out []string
+	r := []rune(s)
+	for len(r) > 0 {
+		n := min(len(r), splitAt/2) // escaping may double the length
+		if n < len(r) {
+			if sp := lastSpace(r[:n]); sp > n/2 {
+				n = sp
+			}
+		}
+		out = append(out, esc(string(r[:n])))
+		r = r[n:]
+	}
+	return out
+}
+
+func lastSpace(r []rune) int {
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i] == ' ' {
+			return i + 1
+		}
+	}
+	return -1
+}

@@ -1,0 +1,264 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"polku"
+	"polku/bot"
+	"polku/bot/content"
+)
+
+func builtin(t testing.TB) *content.Content {
+	t.Helper()
+	c, ds := content.Load(polku.Content())
+	if c == nil {
+		t.Fatal(ds)
+	}
+	return c
+}
+
+func naughty(t testing.TB) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../bot/testdata/blns.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// TestCallbackData: every button of the built-in content fits Telegram's 64
+// bytes and reads back as the same choice; ids too long fall back to a hash
+// found in the content.
+func TestCallbackData(t *testing.T) {
+	c := builtin(t)
+	a := &Adapter{h: contentOnly{c}}
+	for _, f := range c.Flows {
+		for _, s := range f.Steps {
+			for _, o := range append(s.Options, &content.Option{Value: bot.DeclineID}, &content.Option{Value: bot.DoneID}) {
+				d := choiceData(f.ID, s.ID, o.Value)
+				if len(d) > maxCallbackData {
+					t.Fatalf("data %q is %d bytes", d, len(d))
+				}
+				m, ok := a.parseData(d)
+				if !ok || *m.Choice != (bot.Choice{Flow: f.ID, Step: s.ID, Option: o.Value}) {
+					t.Errorf("parseData(%q) = %+v, %v", d, m.Choice, ok)
+				}
+			}
+		}
+	}
+	long := strings.Repeat("x", 40)
+	d := choiceData(long, long, long)
+	if !strings.HasPrefix(d, "h|") || len(d) > maxCallbackData {
+		t.Errorf("long ids gave %q", d)
+	}
+	if _, ok := a.parseData(d); ok {
+		t.Errorf("a hash of ids the content does not have was accepted")
+	}
+	for _, bad := range []string{"", "a|", "a|x|y", "c|nonsense", "h|nope", "zzz", "a|||"} {
+		m, _ := a.parseData(bad)
+		if m.Choice == nil && m.Command == "" {
+			t.Errorf("parseData(%q) gave an empty message", bad)
+		}
+	}
+	if m, ok := a.parseData("c|back"); !ok || m.Command != content.CmdBack {
+		t.Errorf("c|back = %+v, %v", m, ok)
+	}
+}
+
+type contentOnly struct{ c *content.Content }
+
+func (h contentOnly) Content() *content.Content { return h.c }
+func (contentOnly) Handle(context.Context, bot.Message) (bot.Reply, error) {
+	return bot.Reply{}, errors.New("not here")
+}
+func (contentOnly) Forget(context.Context, string, string) error { return nil }
+
+// TestKeyboard: short labels two to a row, long ones alone; Done, "I'd
+// rather not say" and Back on rows of their own; ticks shown.
+func TestKeyboard(t *testing.T) {
+	q := &bot.Question{Flow: "f", Step: "s", Multi: true, Options: []bot.Option{
+		{ID: "a", Label: "Töitä", Selected: true}, {ID: "b", Label: "Opiskella"}, {ID: "c", Label: "Seuraa"}, {ID: "d", Label: "Muuta"},
+		{ID: bot.DoneID, Label: "Valmis"}, {ID: bot.DeclineID, Label: "En halua sanoa"}},
+		Nav: []bot.Option{{ID: "back", Label: "Takaisin", Command: "back"}}}
+	kb := keyboard(q)
+	var shape []int
+	for _, row := range kb.InlineKeyboard {
+		shape = append(shape, len(row))
+	}
+	if fmt.Sprint(shape) != "[2 2 1 1 1]" {
+		t.Errorf("rows %v, want [2 2 1 1 1]", shape)
+	}
+	if got := kb.InlineKeyboard[0][0].Text; got != "✅ Töitä" {
+		t.Errorf("ticked option shows %q", got)
+	}
+	if got := *kb.InlineKeyboard[4][0].CallbackData; got != "c|back" {
+		t.Errorf("back button data %q", got)
+	}
+	q.Options[1].Label = "Kokeilla jotain alaa, joka kiinnostaa"
+	for _, row := range keyboard(q).InlineKeyboard[:4] {
+		if len(row) != 1 {
+			t.Errorf("a long label shares its row: %v", row)
+		}
+	}
+}
+
+// TestEscaping: content and hostile text never break Telegram's HTML: every
+// rendered message is well formed with only Telegram's tags.
+func TestEscaping(t *testing.T) {
+	for _, s := range naughty(t) {
+		sg := &bot.Suggestions{Intro: s, Why: s, HowToStart: s, Notes: []string{s},
+			Cards: []bot.Card{{Name: s, Organization: s, URL: "https://example.org/?a=1&b=\"2\"", Description: s, Why: []string{s}, Caveats: []string{s}, HowToStart: s, Fees: s}}}
+		texts := append(pack(suggestionsHTML(sg)), questionHTML(&bot.Question{Text: s, Hint: s, Number: 1, Total: 2}), answeredHTML(&bot.Answered{Question: s, Answer: s}))
+		for _, text := range texts {
+			if err := wellFormed(text); err != nil {
+				t.Fatalf("%q renders as %q: %v", s, text, err)
+			}
+		}
+	}
+}
+
+// wellFormed checks text the way Telegram's HTML parse mode does, as far as
+// Polku uses it: known tags, closed in order, and only &lt; &gt; &amp; &quot;.
+func wellFormed(s string) error {
+	var open []string
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<':
+			j := strings.IndexByte(s[i:], '>')
+			if j < 0 {
+				return fmt.Errorf("unclosed < at %d", i)
+			}
+			tag := s[i+1 : i+j]
+			i += j
+			if strings.HasPrefix(tag, "/") {
+				if len(open) == 0 || open[len(open)-1] != tag[1:] {
+					return fmt.Errorf("</%s> closes %v", tag[1:], open)
+				}
+				open = open[:len(open)-1]
+				continue
+			}
+			name, _, _ := strings.Cut(tag, " ")
+			switch name {
+			case "b", "i", "a":
+			default:
+				return fmt.Errorf("tag <%s>", tag)
+			}
+			open = append(open, name)
+		case '>':
+			return fmt.Errorf("bare > at %d", i)
+		case '&':
+			ok := false
+			for _, e := range []string{"&lt;", "&gt;", "&amp;", "&quot;", "&#39;", "&#34;"} {
+				if strings.HasPrefix(s[i:], e) {
+					ok = true
+				}
+			}
+			if !ok {
+				return fmt.Errorf("bare & at %d", i)
+			}
+		}
+	}
+	if len(open) > 0 {
+		return fmt.Errorf("unclosed %v", open)
+	}
+	return nil
+}
+
+// TestPack: suggestions of any length come as few messages as fit, each
+// under Telegram's limit and well formed, and nothing is lost.
+func TestPack(t *testing.T) {
+	long := strings.Repeat("Pitkä kuvaus palvelusta & sen aloittamisesta <b>ei tagi</b>. ", 300)
+	cards := make([]bot.Card, 12)
+	for i := range cards {
+		cards[i] = bot.Card{Name: fmt.Sprint("Palvelu ", i), URL: "https://example.org", Description: long[:400*(i%3+1)], Why: []string{"Koska."}, HowToStart: "Soita."}
+	}
+	cards[5].Description = long // one card longer than a whole message
+	cards[6].Description = strings.Repeat("x", 9000)
+	sg := &bot.Suggestions{Intro: "Ehdotukset", Cards: cards, Why: "Miksi", HowToStart: "Näin"}
+	msgs := pack(suggestionsHTML(sg))
+	if len(msgs) < 3 {
+		t.Errorf("%d messages for about %d characters", len(msgs), len(long)*2)
+	}
+	var all strings.Builder
+	for i, m := range msgs {
+		if n := length(m); n > maxMessage {
+			t.Errorf("message %d is %d code units", i, n)
+		}
+		if err := wellFormed(m); err != nil {
+			t.Errorf("message %d: %v", i, err)
+		}
+		all.WriteString(m)
+	}
+	for i := range cards {
+		if !strings.Contains(all.String(), fmt.Sprint("Palvelu ", i)) {
+			t.Errorf("card %d is missing", i)
+		}
+	}
+	if got := strings.Count(stripTags(all.String()), "x"); got < 9000 {
+		t.Errorf("%d of 9000 x's arrived", got)
+	}
+	if !utf8.ValidString(all.String()) {
+		t.Errorf("a split cut a character")
+	}
+}
+
+// TestChatsOrder: one chat's work runs in the order it came, different
+// chats' work runs side by side.
+func TestChatsOrder(t *testing.T) {
+	c := newChats()
+	var mu sync.Mutex
+	got := map[int64][]int{}
+	block := make(chan struct{})
+	started := make(chan struct{})
+	c.do(99, func() { close(started); <-block }) // chat 99 is stuck ...
+	<-started
+	var dones []<-chan struct{}
+	for i := range 100 {
+		chat := int64(i % 4)
+		dones = append(dones, c.do(chat, func() {
+			mu.Lock()
+			got[chat] = append(got[chat], i)
+			mu.Unlock()
+		}))
+	}
+	for _, d := range dones {
+		<-d // ... and the others finish all the same
+	}
+	close(block)
+	c.wait()
+	for chat, order := range got {
+		for j := 1; j < len(order); j++ {
+			if order[j] < order[j-1] {
+				t.Errorf("chat %d ran %v: out of order", chat, order)
+			}
+		}
+		if len(order) != 25 {
+			t.Errorf("chat %d ran %d jobs, want 25", chat, len(order))
+		}
+	}
+}
+
+func TestScrubError(t *testing.T) {
+	const token = "123456:SECRET-token_value"
+	err := &url.Error{Op: "Post", URL: "https://api.telegram.org/bot" + token + "/getMe", Err: errors.New("dial tcp: lookup failed for bot" + token)}
+	got := scrubError(err, token).Error()
+	if strings.Contains(got, "SECRET") {
+		t.Errorf("the token shows: %s", got)
+	}
+	if !strings.Contains(got, "REDACTED") || !strings.Contains(got, "getMe") {
+		t.Errorf("scrubbed error says too little: %s", got)
+	}
+}
