@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"syscall"
 
 	"polku/adapters/console"
-	"polku/bot"
 	"polku/bot/content/reload"
 )
 
@@ -91,18 +89,11 @@ Flags:`)
 		}
 		return usageError{msg: fmt.Sprintf("--lang %s: the content speaks %s", l, strings.Join(codes, ", "))}
 	}
-	log := slog.New(slog.DiscardHandler)
-	st, ttl, closeStore, err := sc.open(ctx, log)
+	engine, closeEngine, err := sc.engine(ctx, c, nil)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	counter, closeCounter, err := sc.openCounter(log)
-	if err != nil {
-		return err
-	}
-	defer closeCounter() // writes what is counted but not yet in Redis
-	engine := bot.New(c, st, bot.Options{SessionTTL: ttl, Counter: counter})
+	defer closeEngine()
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

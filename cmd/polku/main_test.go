@@ -36,6 +36,7 @@ func TestScripts(t *testing.T) {
 			"bytes":       cmdBytes,
 			"status":      cmdStatus,
 			"basecontent": cmdBaseContent,
+			"telegram":    cmdTelegram,
 		},
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"polku/bot"
+	"polku/bot/content"
 	"polku/bot/store"
 )
 
@@ -106,4 +107,24 @@ func (c *storeConfig) open(ctx context.Context, log *slog.Logger) (bot.Store, ti
 		return nil, 0, nil, fmt.Errorf("%s: cannot use Redis: %w", from, err)
 	}
 	return s, ttl, func() { client.Close() }, nil
+}
+
+// engine opens the store and the counter and returns an engine using them,
+// and a function that closes both (writing what is counted but not yet in
+// Redis). The engine logs to log; nil logs nothing.
+func (c *storeConfig) engine(ctx context.Context, content *content.Content, log *slog.Logger) (*bot.Engine, func(), error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, ttl, closeStore, err := c.open(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	counter, closeCounter, err := c.openCounter(log)
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	e := bot.New(content, st, bot.Options{Logger: log, SessionTTL: ttl, Counter: counter})
+	return e, func() { closeCounter(); closeStore() }, nil
 }
