@@ -786,6 +786,83 @@ steps:
 	}
 }
 
+// TestStartPayloadFlow: a start link may name the flow to open
+// (flow-volunteer), together with answers for that flow; starting over
+// stays in that flow. An unknown flow is left out.
+func TestStartPayloadFlow(t *testing.T) {
+	fsys := baseFS(t)
+	fsys["flows/volunteer.yaml"] = &fstest.MapFile{Data: []byte(`flow: volunteer
+steps:
+  - id: client_pace
+    sets: pace
+    text: {fi: Millä tahdilla asiakas haluaisi aloittaa?, en: At what pace would your client like to start?}
+    options:
+      - {value: part_time, label: {fi: Osa-aika, en: Part time}}
+      - {value: full_time, label: {fi: Kokoaika, en: Full time}}
+    next: client_area
+  - id: client_area
+    sets: area
+    text: {fi: Missä asiakas asuu?, en: Where does your client live?}
+    options:
+      - {value: helsinki, label: {fi: Helsinki, en: Helsinki}}
+      - {value: lappi, label: {fi: Lappi, en: Lapland}}
+    next: end
+`)}
+	c := loadDir(t, fsys)
+	for _, tt := range []struct{ payload, want string }{
+		{"flow-volunteer", "client_pace"},
+		{"flow-volunteer__pace-full_time", "client_area"},
+		{"flow-nonexistent", "wants"},
+		{"area-lappi", "wants"},
+	} {
+		t.Run(tt.payload, func(t *testing.T) {
+			cv := newConv(t, c)
+			cv.send(bot.Message{Command: content.CmdStart, Arg: tt.payload})
+			cv.wantStep(tt.want)
+			wantFlow, wantFirst := "jobseeker", "wants"
+			if strings.HasPrefix(tt.want, "client_") {
+				wantFlow, wantFirst = "volunteer", "client_pace"
+			}
+			cv.cmd(content.CmdRestart)
+			if got := cv.session().Flow; got != wantFlow {
+				t.Errorf("after restart the flow is %q, want %q", got, wantFlow)
+			}
+			cv.wantStep(wantFirst)
+		})
+	}
+}
+
+// TestMessageStepQuotesAnswers: a message step's text may quote answers
+// given before it, in the person's language, as a summary to hand over.
+func TestMessageStepQuotesAnswers(t *testing.T) {
+	fsys := baseFS(t)
+	fsys["flows/summary.yaml"] = &fstest.MapFile{Data: []byte(`flow: summary
+steps:
+  - id: s_pace
+    sets: pace
+    text: {fi: Millä tahdilla?, en: At what pace?}
+    options:
+      - {value: part_time, label: {fi: Osa-aika, en: Part time}}
+    next: s_area
+  - id: s_area
+    sets: area
+    text: {fi: Missä?, en: Where?}
+    options:
+      - {value: helsinki, label: {fi: Helsinki, en: Helsinki}}
+    next: handover
+  - id: handover
+    text: {fi: "Tahti: {pace}. Alue: {area}.", en: "Pace: {pace}. Area: {area}."}
+    next: end
+`)}
+	cv := newConv(t, loadDir(t, fsys))
+	cv.send(bot.Message{Command: content.CmdStart, Flow: "summary", Lang: "en"})
+	cv.press("part_time")
+	r := cv.press(bot.DeclineID)
+	if got := strings.Join(r.Notes, "\n"); !strings.Contains(got, "Pace: Part time. Area: en declined.") {
+		t.Errorf("notes = %q, want the answers quoted", got)
+	}
+}
+
 // TestStartPayload: a start link (an NGO's QR code) answers questions in
 // advance; each is applied when its question comes up. Parts that do not
 // fit the flow are left out.

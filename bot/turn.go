@@ -124,6 +124,30 @@ func (t *turn) preset(payload string) bool {
 	return true
 }
 
+// payloadFlow starts the flow a start payload names with a flow-ID part
+// (flow-volunteer), so a link can open a flow other than the start flow:
+// a volunteer's link opens the volunteer's questions. It reports whether
+// the flow changed; an unknown flow is left out, never an error.
+func (t *turn) payloadFlow(payload string) bool {
+	if payload == "" || len(payload) > 256 {
+		return false
+	}
+	for _, part := range strings.Split(payload, PresetSep) {
+		name, id, ok := strings.Cut(part, "-")
+		if !ok || name != "flow" {
+			continue
+		}
+		f := t.c.Flow(id)
+		if f == nil || f == t.w.Flow {
+			return false
+		}
+		t.s.Flow, t.s.Answers, t.s.Picked, t.s.Preset = f.ID, nil, nil, nil
+		t.w = t.c.Replay(f, nil)
+		return true
+	}
+	return false
+}
+
 // applyPresets answers the question waiting, and those after it, from the
 // preset answers while there is one for it. It reports whether it did.
 func (t *turn) applyPresets() bool {
@@ -163,7 +187,8 @@ func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 	switch cmd.Name {
 	case content.CmdStart:
 		if fresh || (len(s.Answers) == 0 && s.Asking == "") {
-			preset := t.preset(arg)
+			switched := t.payloadFlow(arg)
+			preset := t.preset(arg) || switched
 			t.note(t.say("welcome"))
 			t.arrive()
 			return fresh || preset
@@ -174,6 +199,9 @@ func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 	case content.CmdRestart:
 		s.Answers, s.Picked, s.Asking, s.Preset = nil, nil, "", nil
 		f := t.startFlow()
+		if t.msg.Flow == "" {
+			f = t.w.Flow // starting over stays in the flow the person is in
+		}
 		t.w = t.c.Replay(f, nil)
 		s.Flow = f.ID
 		t.note(t.say("restarted"))
@@ -448,7 +476,7 @@ func (t *turn) answerLabel(st *content.Step, a content.Answer) string {
 // on the way, then the next question, or the suggestions at the end.
 func (t *turn) arrive() {
 	for _, st := range t.w.Passed {
-		t.note(st.Text.In(t.lang()))
+		t.note(t.format(st.Text.In(t.lang()), nil))
 	}
 	if t.w.Done() && t.s.Asking == "" {
 		t.showSuggestions()

@@ -310,7 +310,7 @@ func (l *loader) checkPlaceholders(n *node, s, what string, allowed []string) {
 		}
 		at := &node{kind: scalarNode, pos: n.posAt(utf8.RuneCountInString(s[:m[0]])), src: n.src}
 		if len(allowed) == 0 {
-			l.errorf(at, fmt.Sprintf("The %s cannot use {%s}", what, name), "Only rule reasons (because) and some messages have placeholders. Remove the braces.")
+			l.errorf(at, fmt.Sprintf("The %s cannot use {%s}", what, name), "Only rule reasons (because), the texts of message steps and some messages have placeholders. Remove the braces.")
 			continue
 		}
 		sorted := append([]string{}, allowed...)

@@ -127,7 +127,16 @@ func (l *loader) loadStep(flow *Flow, n *node) (*Step, *stepNodes) {
 	}
 	st := &Step{ID: id, Flow: flow, File: m["id"].src.file, Pos: m["id"].pos}
 	sn := &stepNodes{at: m["id"], seq: m["next"]}
-	st.Text = l.text(m["text"], "text", false, nil)
+	// A message step may quote answers given before it ({wants}), as in a
+	// summary to hand over; a question's text is read before it is answered.
+	var placeholders []string
+	if m["sets"] == nil {
+		placeholders = anyPlaceholder
+		if !l.profileBroken && len(l.brokenFields) == 0 {
+			placeholders = fieldNames(l.content.fields)
+		}
+	}
+	st.Text = l.text(m["text"], "text", false, placeholders)
 	if h := m["hint"]; h != nil {
 		st.Hint = l.text(h, "hint", false, nil)
 	}

@@ -70,6 +70,10 @@ var formats = map[string]objectFormat{
 		{"id", true, vID, "", "The kind's id, used by services (kind:) and rules (suggest: kinds:)."},
 		{"name", true, vText, "", "The kind's name."},
 		{"description", false, vText, "", "What this kind of service is, in plain words."},
+		{"who", false, vText, "", "Who it suits, in plain words."},
+		{"cost", false, vText, "", "What it costs the person, and whether they keep their benefits."},
+		{"gets", false, vText, "", "What the person gets from it."},
+		{"how_to_start", false, vText, "", "The usual first step, for any service of this kind."},
 	}},
 	"catalogue file": {doc: "A file in rules/services/: organisations and the services they run. Names follow Open Referral HSDS where one fits.", keys: []keyFormat{
 		{"organizations", false, vList, "organization", "Organisations that run the services."},

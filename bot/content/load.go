@@ -416,8 +416,13 @@ func (l *loader) loadKinds(f *contentFile) {
 		}
 		k := &Kind{ID: id, File: f.path, Pos: km["id"].pos}
 		k.Name = l.text(km["name"], "kind name", false, nil)
-		if d := km["description"]; d != nil {
-			k.Description = l.text(d, "description", false, nil)
+		for _, kt := range []struct {
+			key string
+			t   *Text
+		}{{"description", &k.Description}, {"who", &k.Who}, {"cost", &k.Cost}, {"gets", &k.Gets}, {"how_to_start", &k.HowToStart}} {
+			if d := km[kt.key]; d != nil {
+				*kt.t = l.text(d, kt.key, false, nil)
+			}
 		}
 		l.kinds[id] = k
 		l.content.Kinds = append(l.content.Kinds, k)

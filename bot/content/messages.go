@@ -50,6 +50,18 @@ var MessageKeys = map[string][]string{
 	"language_changed":   nil,
 	"error":              nil,
 	"and":                nil,
+	// Talking to a volunteer (the Discord handoff): said by the adapter
+	// that relays the conversation, not by the engine yet.
+	"handoff_offer":      nil,
+	"handoff_consent":    {"summary"},
+	"handoff_share":      nil,
+	"handoff_dont_share": nil,
+	"handoff_declined":   nil,
+	"handoff_waiting":    nil,
+	"handoff_claimed":    nil,
+	"handoff_end":        nil,
+	"handoff_ended":      nil,
+	"handoff_nobody":     nil,
 }
 
 // Command names. Every one must be defined in flows/messages.yaml.

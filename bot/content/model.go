@@ -184,7 +184,11 @@ type Branch struct {
 type Kind struct {
 	ID          string
 	Name        Text
-	Description Text
+	Description Text // what it is
+	Who         Text // who it suits
+	Cost        Text // what it costs the person
+	Gets        Text // what the person gets
+	HowToStart  Text // the usual first step
 	File        string
 	Pos         Pos
 }

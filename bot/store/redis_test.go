@@ -418,7 +418,7 @@ func TestRedisSessionSize(t *testing.T) {
 	e := bot.New(c, r, bot.Options{})
 	ctx := context.Background()
 	id := 912345678
-	answers := []string{"hei", "1, 2", "2", "tampere", "24", "ei kukaan", "1, 6", "suomi"}
+	answers := []string{"hei", "kysy minulta", "1, 2", "2", "tampere", "24", "ei kukaan", "1, 6", "suomi"}
 	for i, text := range answers {
 		id += 1 + i*37
 		rep, err := e.Handle(ctx, bot.Message{Platform: "telegram", User: "size", UpdateID: fmt.Sprint(id), Text: text})
@@ -430,7 +430,7 @@ func TestRedisSessionSize(t *testing.T) {
 		}
 	}
 	n := cl.StrLen(ctx, r.SessionKey("telegram:size")).Val()
-	t.Logf("a whole conversation (7 answers, 8 update ids) is stored in %d bytes", n)
+	t.Logf("a whole conversation (8 answers, the newest 8 update ids) is stored in %d bytes", n)
 	if n == 0 || n >= 200 {
 		t.Errorf("stored session = %d bytes, want under 200", n)
 	}

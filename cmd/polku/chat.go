@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"polku/adapters/console"
+	"polku/bot"
 	"polku/bot/content/reload"
 )
 
@@ -22,9 +23,10 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	lang := fs.String("lang", "", "the language to talk in: fi, sv or en (default: from $LANG, else fi)")
 	dir := fs.String("content", getenv("POLKU_CONTENT"), "a content directory instead of the built-in content ($POLKU_CONTENT)")
 	watch := fs.Bool("watch", false, "reload the content directory whenever one of its files changes")
+	flowID := fs.String("flow", "", "the flow to talk through, e.g. volunteer (default: the content's start flow)")
 	sc := storeFlags(fs, getenv)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, `Usage: polku chat [--lang fi|sv|en] [--content DIR] [--redis URL]
+		fmt.Fprintln(stderr, `Usage: polku chat [--lang fi|sv|en] [--flow ID] [--content DIR] [--redis URL]
        polku chat --content DIR --watch
 
 Talk to Polku in this terminal: answer with an option's number or in your own
@@ -39,6 +41,7 @@ content that worked.
 
 Examples:
   polku chat --lang sv                          in Swedish
+  polku chat --flow volunteer                   the questions for a volunteer
   printf '1, 2\n2\ntampere\n' | polku chat       answers piped in, one per line
   polku chat --content mycontent --watch        try edits as you save them
   REDIS_URL=redis://localhost:6379 polku chat   sessions kept in Redis (needs POLKU_KEY_SECRET)
@@ -89,6 +92,13 @@ Flags:`)
 		}
 		return usageError{msg: fmt.Sprintf("--lang %s: the content speaks %s", l, strings.Join(codes, ", "))}
 	}
+	if *flowID != "" && c.Flow(*flowID) == nil {
+		var ids []string
+		for _, f := range c.Flows {
+			ids = append(ids, f.ID)
+		}
+		return usageError{msg: fmt.Sprintf("--flow %s: the content's flows are %s", *flowID, strings.Join(ids, ", "))}
+	}
 	engine, closeEngine, err := sc.engine(ctx, c, nil)
 	if err != nil {
 		return err
@@ -104,7 +114,19 @@ Flags:`)
 	} else {
 		wg.Go(func() { refuseReload(ctx, hup, errw, interactive) })
 	}
-	return console.Run(ctx, engine, stdin, stdout, console.Options{Lang: l, Echo: !isTerminal(stdin), Err: errw})
+	return console.Run(ctx, flowHandler{engine, *flowID}, stdin, stdout, console.Options{Lang: l, Echo: !isTerminal(stdin), Err: errw})
+}
+
+// flowHandler asks for one flow in every message, so that the conversation
+// begins, and starts over, in the flow chosen with --flow.
+type flowHandler struct {
+	e    *bot.Engine
+	flow string
+}
+
+func (h flowHandler) Handle(ctx context.Context, m bot.Message) (bot.Reply, error) {
+	m.Flow = h.flow
+	return h.e.Handle(ctx, m)
 }
 
 // notifyHangup turns SIGHUP into reload triggers until stop is called. It

@@ -159,7 +159,7 @@ func TestChatHangup(t *testing.T) {
 		{"a broken edit", true, "next: age", "next: aeg",
 			"polku: the edit has 1 error; still using version ", "How old are you?"},
 		{"the built-in content", false, "", "",
-			"polku: the built-in content cannot change; start with --content DIR to edit live\n", "(4/7) How old are you?"},
+			"polku: the built-in content cannot change; start with --content DIR to edit live\n", "How old are you?"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,9 +25,9 @@ func TestChatKeepsSessionsInRedis(t *testing.T) {
 		}
 		return out.String()
 	}
-	chat("1, 2\n2\n")
+	chat("1\n1, 2\n2\n")
 	out := chat("/mydata\n")
-	for _, want := range []string{"What you would like: A job and To study", "Pace that suits you: Part-time", "(3/7) Where do you live?"} {
+	for _, want := range []string{"What you would like: A job and To study", "Pace that suits you: Part-time", "(4/8) Where do you live?"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the second run does not show %q:\n%s", want, out)
 		}
