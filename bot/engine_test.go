@@ -863,6 +863,44 @@ steps:
 	}
 }
 
+// TestReasonQuotesItsAnswers: of a person's several answers, a reason
+// quotes back those its rule is about, in their words; a rule about the
+// answer as a whole quotes it whole.
+func TestReasonQuotesItsAnswers(t *testing.T) {
+	fsys := baseFS(t)
+	fsys["rules/suggestions.yaml"] = &fstest.MapFile{Data: []byte(`rules:
+  - id: everyone
+    suggest: {tags: [guidance], services: [lappi-workshop]}
+    because: {fi: "Kaikille.", en: "For all."}
+  - id: company
+    when: '"company" in wants'
+    suggest: {tags: [guidance]}
+    because: {fi: "A: {wants}.", en: "A: {wants}."}
+  - id: two
+    when: 'any(wants, # in ["work", "study"])'
+    suggest: {tags: [guidance]}
+    because: {fi: "B: {wants}.", en: "B: {wants}."}
+  - id: whole
+    when: 'pace == "part_time"'
+    suggest: {tags: [guidance]}
+    because: {fi: "C: {wants}, {pace}.", en: "C: {wants}, {pace}."}
+`)}
+	cv := newConv(t, loadDir(t, fsys))
+	for _, a := range []string{"hei", "1, 2, 3", "2", "helsinki", "40"} {
+		cv.say(a)
+	}
+	r := cv.say("kyllä")
+	if r.Suggestions == nil || len(r.Suggestions.Cards) == 0 {
+		t.Fatalf("no suggestions: %+v", r)
+	}
+	why := r.Suggestions.Cards[0].Why
+	for _, want := range []string{"A: Seuraa.", "B: Töitä ja Opiskella.", "C: Töitä, Opiskella ja Seuraa, Osa-aika."} {
+		if !slices.Contains(why, want) {
+			t.Errorf("reasons %q lack %q", why, want)
+		}
+	}
+}
+
 // TestStartPayload: a start link (an NGO's QR code) answers questions in
 // advance; each is applied when its question comes up. Parts that do not
 // fit the flow are left out.

@@ -42,7 +42,7 @@ func (t *turn) card(s content.Suggestion) Card {
 		c.Fees = sv.Fees.In(lang)
 	}
 	for _, r := range s.Rules {
-		why := t.format(r.Because.In(lang), nil)
+		why := t.format(r.Because.In(lang), t.aboutRule(r))
 		if !slices.Contains(c.Why, why) {
 			c.Why = append(c.Why, why)
 		}
@@ -95,4 +95,36 @@ func (e *Engine) Suggestions(p *content.Profile, lang string) *Suggestions {
 	t := &turn{e: e, c: c, s: &Session{Lang: pickLang(c, lang)}, w: &content.Walk{Profile: p}}
 	t.showSuggestions()
 	return t.reply.Suggestions
+}
+
+// aboutRule is, for each field of several answers that a rule's condition
+// picks values of, the person's answers the rule is about: "housing", not
+// "housing and little work experience", for a rule on housing. Fields the
+// condition reads as a whole are quoted whole.
+func (t *turn) aboutRule(r *content.Rule) map[string]string {
+	if r.When == nil || len(r.When.Values) == 0 {
+		return nil
+	}
+	var out map[string]string
+	p := t.w.Profile
+	for _, f := range r.When.Fields {
+		vals := p.Values(f)
+		if len(vals) < 2 {
+			continue
+		}
+		var labels []string
+		for _, v := range vals {
+			if slices.Contains(r.When.Values, v) {
+				labels = append(labels, f.ValueLabel(v, t.lang()))
+			}
+		}
+		if len(labels) == 0 || len(labels) == len(vals) {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[f.Name] = t.join(labels)
+	}
+	return out
 }

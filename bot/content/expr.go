@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -45,7 +46,19 @@ func (t Tri) String() string {
 type Expr struct {
 	Source string
 	Fields []*Field // fields the condition reads, in order of first use
+	// Values are the strings the condition names ("housing" in
+	// any(in_the_way, # in ["money_or_debt", "housing"])): a reason can
+	// then quote, of a person's several answers, those the rule is about.
+	Values []string
 	eval   evalFn
+}
+
+type stringLiterals struct{ values []string }
+
+func (v *stringLiterals) Visit(n *ast.Node) {
+	if s, ok := (*n).(*ast.StringNode); ok && !slices.Contains(v.values, s.Value) {
+		v.values = append(v.values, s.Value)
+	}
 }
 
 // Eval evaluates the condition for a profile.
@@ -172,7 +185,9 @@ func (l *loader) compileExpr(n *node, what string) *Expr {
 	if fn == nil || len(ec.diags) > 0 || ec.failed {
 		return nil
 	}
-	return &Expr{Source: src, Fields: ec.used, eval: fn}
+	lits := &stringLiterals{}
+	ast.Walk(&tree.Node, lits)
+	return &Expr{Source: src, Fields: ec.used, Values: lits.values, eval: fn}
 }
 
 func (ec *exprCompiler) at(loc file.Location) Range {
