@@ -223,6 +223,27 @@ func TestDecline(t *testing.T) {
 	}
 }
 
+// TestDeclineTyped: people type the end of "I'd rather not say" too; a
+// single word of it is not a decline.
+func TestDeclineTyped(t *testing.T) {
+	for _, tt := range []struct {
+		text    string
+		decline bool
+	}{
+		{"I'd rather not say", true}, {"rather not say", true}, {"Rather not say!", true}, {"not say", true},
+		{"en halua sanoa", true}, {"halua sanoa", true}, {"vill inte säga", true}, {"inte säga", true},
+		{"say", false}, {"sanoa", false}, {"i would rather not", false},
+	} {
+		c := newConv(t, builtin(t))
+		c.send(bot.Message{Text: "hei", Lang: "en"})
+		c.say(tt.text)
+		s := c.session()
+		if got := len(s.Answers) == 1 && s.Answers[0].Skip; got != tt.decline {
+			t.Errorf("%q: declined %v, want %v (answers %+v)", tt.text, got, tt.decline, s.Answers)
+		}
+	}
+}
+
 func TestNumberInput(t *testing.T) {
 	tests := []struct {
 		text string

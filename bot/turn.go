@@ -567,8 +567,18 @@ func (t *turn) isDecline(text string, st *content.Step) bool {
 		return false
 	}
 	for _, l := range t.c.Languages {
-		if norm == content.NormalizeText(t.c.Message("decline", l.Code)) {
+		label := content.NormalizeText(t.c.Message("decline", l.Code))
+		if norm == label {
 			return true
+		}
+		// its end, as people type it: "rather not say" for "I'd rather
+		// not say"; at least two words, so "say" alone is not a decline
+		if words := strings.Fields(label); len(words) > 2 {
+			for i := 1; i <= len(words)-2; i++ {
+				if norm == strings.Join(words[i:], " ") {
+					return true
+				}
+			}
 		}
 	}
 	return false
