@@ -198,7 +198,7 @@ func (a *Adapter) handle(ctx context.Context, u tgbotapi.Update) error {
 
 func chatOf(u tgbotapi.Update) int64 {
 	switch {
-	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
+	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil && u.CallbackQuery.Message.Chat != nil:
 		return u.CallbackQuery.Message.Chat.ID
 	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
 		return u.CallbackQuery.From.ID
