@@ -24,6 +24,8 @@ type Engine struct {
 	ttl     time.Duration
 	now     func() time.Time
 	counter Counter
+	desk    Desk
+	hours   *Hours
 }
 
 // Options configure an Engine. The zero value is usable.
@@ -34,6 +36,13 @@ type Options struct {
 	// Counter counts conversation events for staff statistics; nil counts
 	// nothing.
 	Counter Counter
+	// Desk takes requests to talk to a volunteer; nil: there are no
+	// volunteers here, and the person is pointed to places to talk to
+	// someone instead.
+	Desk Desk
+	// Hours are when volunteers are usually there, said up front; nil says
+	// nothing of hours.
+	Hours *Hours
 }
 
 // DefaultSessionTTL is how long a session lives after the last message.
@@ -48,7 +57,7 @@ const maxText = 4000
 
 // New returns an engine for content c keeping sessions in s.
 func New(c *content.Content, s Store, o Options) *Engine {
-	e := &Engine{store: s, log: o.Logger, ttl: o.SessionTTL, now: o.Now, counter: o.Counter}
+	e := &Engine{store: s, log: o.Logger, ttl: o.SessionTTL, now: o.Now, counter: o.Counter, desk: o.Desk, hours: o.Hours}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -102,16 +111,18 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 
 	var reply Reply
 	var events []Event // counted once the update succeeded: fn may run again
+	var act *deskAction
 	now := e.now()
+	caseID := newCaseID() // the same if fn runs again
 	err := e.store.Update(ctx, key, func(s *Session) error {
 		events = nil
 		if s.seen(msg.UpdateID) {
 			return ErrDuplicate
 		}
 		fresh := s.Flow == ""
-		t := &turn{e: e, c: c, s: s, msg: msg, tooLong: tooLong}
+		t := &turn{e: e, c: c, s: s, msg: msg, tooLong: tooLong, now: now, caseID: caseID}
 		save := t.run(cmd, arg, cmdLang, now)
-		reply = t.reply
+		reply, act = t.reply, t.act
 		if e.counter != nil {
 			events = t.events(fresh, cmd, now)
 		}
@@ -125,6 +136,9 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 	switch {
 	case err == nil, errors.Is(err, errNoChange):
 		e.count(events)
+		if act != nil {
+			return e.tellDesk(ctx, c, key, reply, act)
+		}
 		return reply, nil
 	case errors.Is(err, ErrDuplicate):
 		e.log.Debug("duplicate update", "platform", msg.Platform)
@@ -138,10 +152,13 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 // forget deletes everything about the person at once and says so in their
 // language (read from the session first: the deletion leaves nothing).
 func (e *Engine) forget(ctx context.Context, c *content.Content, key string, msg Message, cmdLang string) (Reply, error) {
-	lang := ""
+	lang, caseID := "", ""
 	var events []Event
 	_ = e.store.Update(ctx, key, func(s *Session) error {
 		lang = s.Lang
+		if s.Handoff != nil {
+			caseID = s.Handoff.Case
+		}
 		if e.counter != nil {
 			events = forgotEvent(c, s, e.now())
 		}
@@ -155,6 +172,7 @@ func (e *Engine) forget(ctx context.Context, c *content.Content, key string, msg
 		return Reply{Lang: lang, Notes: []string{c.Message("error", lang)}}, fmt.Errorf("forget: %w", err)
 	}
 	e.log.Info("session forgotten", "platform", msg.Platform)
+	e.closeForgotten(ctx, caseID)
 	e.count(events)
 	return Reply{Lang: lang, Notes: []string{c.Message("forgotten", lang)}}, nil
 }
@@ -163,9 +181,19 @@ func (e *Engine) forget(ctx context.Context, c *content.Content, key string, msg
 // for an adapter that learns the person can no longer be reached (they
 // blocked the bot), so nothing is kept for someone who left.
 func (e *Engine) Forget(ctx context.Context, platform, user string) error {
-	if err := e.store.Delete(ctx, platform+":"+user); err != nil {
+	key, caseID := platform+":"+user, ""
+	if e.desk != nil {
+		_ = e.store.Update(ctx, key, func(s *Session) error {
+			if s.Handoff != nil {
+				caseID = s.Handoff.Case
+			}
+			return errNoChange
+		})
+	}
+	if err := e.store.Delete(ctx, key); err != nil {
 		return fmt.Errorf("forget: %w", err)
 	}
+	e.closeForgotten(ctx, caseID)
 	e.log.Info("session removed", "platform", platform)
 	return nil
 }

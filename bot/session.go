@@ -26,10 +26,36 @@ type Session struct {
 	// Seen holds the most recent platform update ids, newest last, so a
 	// redelivered update is not handled twice. It is saved in the same
 	// atomic write as the answer it produced.
-	Seen    []string `json:"u,omitempty"`
-	Started int64    `json:"t0,omitempty"` // unix seconds
-	Updated int64    `json:"t,omitempty"`
+	Seen []string `json:"u,omitempty"`
+	// Handoff is the person's request to talk to a volunteer, from the
+	// moment they ask until it ends; nil when talking to the bot.
+	Handoff *HandoffState `json:"h,omitempty"`
+	Started int64         `json:"t0,omitempty"` // unix seconds
+	Updated int64         `json:"t,omitempty"`
 }
+
+// HandoffState is where a request to talk to a volunteer stands.
+type HandoffState struct {
+	Stage HandoffStage `json:"s"`
+	// Leave names the parts of the summary the person chose not to share:
+	// step ids, or LanguageStep for their language.
+	Leave []string `json:"x,omitempty"`
+	Case  string   `json:"c,omitempty"` // from HandoffWaiting on
+	Since int64    `json:"t,omitempty"` // unix seconds the stage began
+	// Last is the id of the last volunteers' event handled: events come in
+	// order, and one handled again (a restart before it was acknowledged)
+	// is recognised and not sent twice.
+	Last string `json:"e,omitempty"`
+}
+
+// HandoffStage is a step of a request to talk to a volunteer.
+type HandoffStage string
+
+const (
+	HandoffConsent HandoffStage = "consent" // shown what would be shared, asked
+	HandoffWaiting HandoffStage = "waiting" // the case is open, nobody has it yet
+	HandoffTalking HandoffStage = "talking" // a volunteer has it; the bot is quiet
+)
 
 // seenLimit is how many update ids a session remembers: enough for a burst
 // of taps and a platform's redelivery of the last few (platforms redeliver
@@ -56,6 +82,11 @@ func (s *Session) Clone() *Session {
 	c.Picked = slices.Clone(s.Picked)
 	c.Preset = slices.Clone(s.Preset)
 	c.Seen = slices.Clone(s.Seen)
+	if s.Handoff != nil {
+		h := *s.Handoff
+		h.Leave = slices.Clone(s.Handoff.Leave)
+		c.Handoff = &h
+	}
 	return &c
 }
 

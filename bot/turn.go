@@ -19,6 +19,9 @@ type turn struct {
 	tooLong bool
 	w       *content.Walk
 	reply   Reply
+	now     time.Time
+	caseID  string      // the id a case opened in this turn gets
+	act     *deskAction // what the desk is told once the session is saved
 }
 
 func (t *turn) lang() string { return t.s.Lang }
@@ -50,8 +53,15 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 		// Content changed under this conversation; keep what still fits.
 		s.Answers, changed = slices.Clone(t.w.Answers), true
 	}
-	if s.Asking != "" && s.Asking != LanguageStep {
+	if s.Asking != "" && s.Asking != LanguageStep && !isHandoffStep(s.Asking) {
 		s.Asking, changed = "", true
+	}
+	if h := s.Handoff; h != nil && h.Stage == HandoffConsent && (!isHandoffStep(s.Asking) || cmd != nil) {
+		// left the consent question (a command, "back"): nothing is shared
+		s.Handoff, changed = nil, true
+		if isHandoffStep(s.Asking) && (cmd == nil || cmd.Name != content.CmdBack) {
+			s.Asking = "" // "back" leaves the question itself, below
+		}
 	}
 	if t.applyPresets() {
 		changed = true
@@ -59,6 +69,8 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 	t.reply.Lang = s.Lang
 
 	switch {
+	case s.Handoff != nil && s.Handoff.Stage != HandoffConsent:
+		return t.handingOff(cmd) || changed
 	case cmd != nil:
 		return t.command(cmd, arg, fresh) || changed
 	case fresh:
@@ -76,6 +88,8 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 		t.ask()
 	case s.Asking == LanguageStep:
 		return t.languageAnswer() || changed
+	case isHandoffStep(s.Asking):
+		return t.consent() || changed
 	case t.msg.Choice != nil:
 		return t.choice() || changed
 	default:
@@ -236,9 +250,7 @@ func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 		t.ask()
 		return false
 	case content.CmdPerson:
-		t.note(t.say("person_unavailable"))
-		t.ask()
-		return false
+		return t.person()
 	case content.CmdMyData:
 		t.myData()
 		t.ask()
@@ -491,6 +503,8 @@ func (t *turn) ask() {
 	switch {
 	case t.s.Asking == LanguageStep:
 		t.reply.Question = t.languageQuestion()
+	case t.s.Handoff != nil:
+		t.reply.Question = t.handoffQuestion()
 	case t.w.Done():
 		t.askEnd()
 	default:

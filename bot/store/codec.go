@@ -30,6 +30,9 @@ import (
 //	  then, only when there are any, the preset answers: uvarint number,
 //	  then each like an answer (written last so that sessions without
 //	  them stay exactly as they were)
+//	  then, only during a request to talk to a volunteer (after a preset
+//	  count, 0 when there are none): string Stage, Case, Last, uvarint
+//	  Since, uvarint number of left-out parts, then each a string
 //
 // Update ids from Telegram and Discord are numbers, and one person's recent
 // ids are close together, so the differences take a byte or three where
@@ -77,9 +80,19 @@ func EncodeSession(s *bot.Session) []byte {
 			b = appendString(b, id)
 		}
 	}
-	if len(s.Preset) > 0 {
+	if len(s.Preset) > 0 || s.Handoff != nil {
 		b = binary.AppendUvarint(b, uint64(len(s.Preset)))
 		b = appendAnswers(b, s.Preset)
+	}
+	if h := s.Handoff; h != nil {
+		b = appendString(b, string(h.Stage))
+		b = appendString(b, h.Case)
+		b = appendString(b, h.Last)
+		b = binary.AppendUvarint(b, uint64(max(h.Since, 0)))
+		b = binary.AppendUvarint(b, uint64(len(h.Leave)))
+		for _, l := range h.Leave {
+			b = appendString(b, l)
+		}
 	}
 	return b
 }
@@ -174,11 +187,25 @@ func DecodeSession(data []byte) (*bot.Session, error) {
 		}
 	}
 	if len(d.b) > 0 && !d.err {
-		n := d.count()
-		if n == 0 {
-			d.err = true // written only when there are any
+		if n := d.count(); n > 0 {
+			s.Preset = d.answers(n)
+		} else if len(d.b) == 0 {
+			d.err = true // a count of 0 is written only before a handoff
 		}
-		s.Preset = d.answers(n)
+	}
+	if len(d.b) > 0 && !d.err {
+		h := &bot.HandoffState{Stage: bot.HandoffStage(d.string()), Case: d.string(), Last: d.string()}
+		h.Since = int64(d.uvarint())
+		if n := d.count(); n > 0 {
+			h.Leave = make([]string, n)
+			for i := range h.Leave {
+				h.Leave[i] = d.string()
+			}
+		}
+		if h.Stage == "" {
+			d.err = true
+		}
+		s.Handoff = h
 	}
 	if d.err || len(d.b) != 0 || updated > 1<<62 {
 		return nil, ErrCorrupt

@@ -29,6 +29,10 @@ func TestCodecRoundTrip(t *testing.T) {
 		{"negative id", bot.Session{Seen: []string{"-5"}}},
 		{"started after updated", bot.Session{Started: 200, Updated: 100}},
 		{"negative times", bot.Session{Started: -5, Updated: -1}},
+		{"asked for a person", bot.Session{Flow: "jobseeker", Asking: bot.HandoffStep, Handoff: &bot.HandoffState{Stage: bot.HandoffConsent, Leave: []string{"area", bot.LanguageStep}, Since: 1700000000}}},
+		{"waiting for a volunteer, with presets", bot.Session{Preset: []content.Answer{{Step: "area", Value: "lappi"}},
+			Handoff: &bot.HandoffState{Stage: bot.HandoffWaiting, Case: "c0ffee", Since: 1700000001, Last: "1700000001000-0"}}},
+		{"talking to a volunteer", bot.Session{Seen: []string{"12", "13"}, Handoff: &bot.HandoffState{Stage: bot.HandoffTalking, Case: "c0ffee"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +84,7 @@ func FuzzDecodeSession(f *testing.F) {
 		Answers: []content.Answer{{Step: "a", Value: "b"}, {Step: "c", Skip: true}}, Picked: []string{"x"}, Seen: []string{"10", "12"}}))
 	f.Add(EncodeSession(&bot.Session{Seen: []string{"a", "b"}}))
 	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0})
+	f.Add(EncodeSession(&bot.Session{Handoff: &bot.HandoffState{Stage: bot.HandoffWaiting, Case: "c", Leave: []string{"a"}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := DecodeSession(b)
 		if err != nil {
