@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -1056,13 +1055,3 @@ func (s *Server) Dispatches(types ...string) []Dispatch {
 
 // Dump describes the whole state, for failure messages.
 func (s *Server) Dump() string { return read(s, (*State).Dump) }
-
-// sortedKeys is for deterministic output of maps.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
