@@ -987,3 +987,21 @@ func TestForgetFromAdapter(t *testing.T) {
 		t.Errorf("%d sessions left after Forget", n)
 	}
 }
+
+// TestChooseMany: a select menu answers a multiple choice at once, in the
+// question's order; an option the question lacks makes it stale.
+func TestChooseMany(t *testing.T) {
+	c := newConv(t, baseContent(t))
+	c.say("hei")
+	r := c.send(bot.Message{Choice: &bot.Choice{Flow: "jobseeker", Step: "wants", Many: []string{"company", "work"}}})
+	if r.Answered == nil || r.Answered.Answer != "Töitä ja Seuraa" {
+		t.Fatalf("answered %+v", r.Answered)
+	}
+	c.wantStep("pace")
+	c.cmd(content.CmdBack)
+	r = c.send(bot.Message{Choice: &bot.Choice{Flow: "jobseeker", Step: "wants", Many: []string{"work", "flying"}}})
+	if notes(r) != "fi stale_button" {
+		t.Errorf("an unknown option: %q", r.Notes)
+	}
+	c.wantStep("wants")
+}

@@ -62,7 +62,13 @@ func (e *Engine) tellDesk(ctx context.Context, c *content.Content, key string, r
 // they were with the bot), or nobody took it in time (the person is told
 // so honestly, offered other places to turn to, and may wait on). It
 // returns ErrNoCase, and nothing to send, for a case the person no longer
-// has, and ErrDuplicate for an event handled already.
+// has, and ErrDuplicate for a change of state already made.
+//
+// A volunteer's message changes nothing stored: handling it again gives
+// the same reply. That a message is delivered once is the desk's promise
+// (its consumer acknowledges an event only after the reply was sent); the
+// engine must not drop a message because it saw it before the process
+// died, or it would never be sent.
 func (e *Engine) HandoffEvent(ctx context.Context, ev HandoffEvent) (Reply, error) {
 	c := e.content.Load()
 	if ev.Platform == "" || ev.User == "" {
@@ -77,9 +83,6 @@ func (e *Engine) HandoffEvent(ctx context.Context, ev HandoffEvent) (Reply, erro
 		if h == nil || h.Case != ev.Case || h.Stage == HandoffConsent {
 			return ErrNoCase
 		}
-		if ev.ID != "" && h.Last != "" && !streamAfter(ev.ID, h.Last) {
-			return ErrDuplicate
-		}
 		flow := c.Flow(s.Flow)
 		if flow == nil {
 			flow = c.Start
@@ -88,6 +91,9 @@ func (e *Engine) HandoffEvent(ctx context.Context, ev HandoffEvent) (Reply, erro
 		t.reply.Lang = s.Lang
 		switch ev.Kind {
 		case HandoffClaimed:
+			if h.Stage == HandoffTalking {
+				return ErrDuplicate
+			}
 			h.Stage, h.Since = HandoffTalking, now.Unix()
 			t.note(t.say("handoff_claimed"))
 			t.reply.Question = t.talkQuestion()
@@ -97,6 +103,8 @@ func (e *Engine) HandoffEvent(ctx context.Context, ev HandoffEvent) (Reply, erro
 				return errNoChange
 			}
 			t.note(t.say("handoff_from") + "\n" + text)
+			reply = t.reply
+			return errNoChange
 		case HandoffEnded:
 			s.Handoff = nil
 			t.note(t.say("handoff_ended"))
@@ -104,6 +112,9 @@ func (e *Engine) HandoffEvent(ctx context.Context, ev HandoffEvent) (Reply, erro
 		case HandoffNobody:
 			if h.Stage != HandoffWaiting {
 				return errNoChange // taken meanwhile
+			}
+			if ev.ID != "" && h.Last == ev.ID {
+				return ErrDuplicate
 			}
 			t.note(t.say("handoff_nobody"))
 			t.showSuggestions()
@@ -122,36 +133,11 @@ func (e *Engine) HandoffEvent(ctx context.Context, ev HandoffEvent) (Reply, erro
 	case err == nil:
 		return reply, nil
 	case errors.Is(err, errNoChange):
-		return Reply{}, nil
+		return reply, nil
 	case errors.Is(err, ErrNoCase), errors.Is(err, ErrDuplicate):
 		return Reply{}, err
 	}
 	return Reply{}, fmt.Errorf("handoff event: %w", err)
-}
-
-// streamAfter reports whether Redis stream id a ("ms-seq") comes after b.
-// Ids of any other form compare as text.
-func streamAfter(a, b string) bool {
-	am, as, aok := splitStreamID(a)
-	bm, bs, bok := splitStreamID(b)
-	if !aok || !bok {
-		return a > b
-	}
-	return am > bm || am == bm && as > bs
-}
-
-func splitStreamID(id string) (ms, seq uint64, ok bool) {
-	m, q, found := strings.Cut(id, "-")
-	if !found {
-		return 0, 0, false
-	}
-	if _, err := fmt.Sscan(m, &ms); err != nil {
-		return 0, 0, false
-	}
-	if _, err := fmt.Sscan(q, &seq); err != nil {
-		return 0, 0, false
-	}
-	return ms, seq, true
 }
 
 // closeForgotten closes the case of a person who asked to be forgotten, so

@@ -37,6 +37,9 @@ type Choice struct {
 	Flow   string
 	Step   string
 	Option string // Option.ID
+	// Many are options of a multiple choice chosen at once, as a select
+	// menu sends them; they answer the question (Option is then unused).
+	Many []string
 }
 
 // Reply is what the engine answers, for an adapter to render natively:

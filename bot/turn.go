@@ -315,6 +315,8 @@ func (t *turn) choice() bool {
 	}
 	st := w.Step
 	switch {
+	case len(ch.Many) > 0:
+		return t.chooseMany(st, ch.Many)
 	case ch.Option == DeclineID && st.Required == "":
 		return t.answer(content.Answer{Step: st.ID, Skip: true})
 	case ch.Option == DoneID && st.Multi():
@@ -338,6 +340,25 @@ func (t *turn) choice() bool {
 		return true
 	}
 	return t.answer(content.Answer{Step: st.ID, Value: ch.Option})
+}
+
+// chooseMany answers a multiple choice with options chosen at once (a
+// select menu), in the question's order; any option it does not have
+// makes the choice stale.
+func (t *turn) chooseMany(st *content.Step, many []string) bool {
+	if !st.Multi() {
+		return t.stale()
+	}
+	var values []string
+	for _, o := range st.Options {
+		if slices.Contains(many, o.Value) {
+			values = append(values, o.Value)
+		}
+	}
+	if len(values) != len(many) {
+		return t.stale()
+	}
+	return t.answer(content.Answer{Step: st.ID, Value: strings.Join(values, content.ListSep)})
 }
 
 func (t *turn) stale() bool {

@@ -53,7 +53,7 @@ func TestCallbackData(t *testing.T) {
 					t.Fatalf("data %q is %d bytes", d, len(d))
 				}
 				m, ok := a.parseData(d)
-				if !ok || *m.Choice != (bot.Choice{Flow: f.ID, Step: s.ID, Option: o.Value}) {
+				if ch := m.Choice; !ok || ch.Flow != f.ID || ch.Step != s.ID || ch.Option != o.Value {
 					t.Errorf("parseData(%q) = %+v, %v", d, m.Choice, ok)
 				}
 			}
