@@ -75,6 +75,27 @@ var MessageKeys = map[string][]string{
 	"handoff_busy":          nil,
 	"handoff_attachment":    nil,
 	"handoff_from":          nil,
+	// For volunteers in Discord: the /polku command and the threads of
+	// requests (adapters/discord).
+	"desk_command":       nil,
+	"desk_not_volunteer": nil,
+	"desk_case":          nil,
+	"desk_nothing":       nil,
+	"desk_how":           nil,
+	"desk_claim":         nil,
+	"desk_claimed":       {"volunteer"},
+	"desk_end":           nil,
+	"desk_ended":         nil,
+	"desk_person":        nil,
+	"desk_cancelled":     nil,
+	"desk_person_ended":  nil,
+	"desk_taken":         {"volunteer"},
+	"desk_closed":        nil,
+	"desk_claim_first":   nil,
+	"desk_not_yours":     {"volunteer"},
+	"desk_attachment":    nil,
+	"desk_copy":          nil,
+	"desk_copy_intro":    nil,
 }
 
 // Command names. Every one must be defined in flows/messages.yaml.
