@@ -85,6 +85,9 @@ func (contentOnly) Handle(context.Context, bot.Message) (bot.Reply, error) {
 	return bot.Reply{}, errors.New("not here")
 }
 func (contentOnly) Forget(context.Context, string, string) error { return nil }
+func (contentOnly) HandoffEvent(context.Context, bot.HandoffEvent) (bot.Reply, error) {
+	return bot.Reply{}, errors.New("not here")
+}
 
 // TestKeyboard: short labels two to a row, long ones alone; Done, "I'd
 // rather not say" and Back on rows of their own; ticks shown.

@@ -25,6 +25,9 @@ type Handler interface {
 	Forget(ctx context.Context, platform, user string) error
 	// Content is the content in use: for command menus and button data.
 	Content() *content.Content
+	// HandoffEvent turns what happened on the volunteers' side into what
+	// to tell the person.
+	HandoffEvent(context.Context, bot.HandoffEvent) (bot.Reply, error)
 }
 
 // Platform names Telegram in bot.Messages and session keys.
@@ -521,4 +524,34 @@ func (x *asked) take(chat int64) (int, bool) {
 	id, ok := x.m[chat]
 	delete(x.m, chat)
 	return id, ok
+}
+
+// Deliver tells a person in Telegram what happened on the volunteers' side:
+// a volunteer took their request, wrote to them, ended the conversation,
+// or nobody took it in time (bot/handoff's ConsumePeople hands the events
+// to it). Like an update, it runs in the person's chat queue, in order with
+// what they send. It returns an error only when the event should be
+// delivered again.
+func (a *Adapter) Deliver(ctx context.Context, ev bot.HandoffEvent) error {
+	chat, err := strconv.ParseInt(ev.User, 10, 64)
+	if err != nil {
+		return nil // not a Telegram id: nothing could ever deliver it
+	}
+	var out error
+	<-a.chats.do(chat, func() {
+		reply, err := a.h.HandoffEvent(ctx, ev)
+		switch {
+		case errors.Is(err, bot.ErrNoCase), errors.Is(err, bot.ErrDuplicate):
+			return
+		case err != nil:
+			out = err
+			return
+		}
+		if err := a.send(ctx, chat, reply, nil); errors.Is(err, ErrBlocked) {
+			out = a.h.Forget(ctx, Platform, ev.User)
+		} else if err != nil {
+			out = err
+		}
+	})
+	return out
 }

@@ -25,6 +25,9 @@ type storeConfig struct {
 	redis  string
 	prefix string
 	ttl    string
+	// client is the Redis client open ensured, for others that keep
+	// things in the same Redis (the volunteers' desk); nil with memory.
+	client redis.UniversalClient
 }
 
 func storeFlags(fs *flag.FlagSet, getenv env) *storeConfig {
@@ -106,13 +109,15 @@ func (c *storeConfig) open(ctx context.Context, log *slog.Logger) (bot.Store, ti
 		}
 		return nil, 0, nil, fmt.Errorf("%s: cannot use Redis: %w", from, err)
 	}
+	c.client = client
 	return s, ttl, func() { client.Close() }, nil
 }
 
 // engine opens the store and the counter and returns an engine using them,
 // and a function that closes both (writing what is counted but not yet in
-// Redis). The engine logs to log; nil logs nothing.
-func (c *storeConfig) engine(ctx context.Context, content *content.Content, log *slog.Logger) (*bot.Engine, func(), error) {
+// Redis). The engine logs to log; nil logs nothing. more, when given, adds
+// to the engine's options once the store is open (and c.client set).
+func (c *storeConfig) engine(ctx context.Context, content *content.Content, log *slog.Logger, more ...func(*bot.Options) error) (*bot.Engine, func(), error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -125,6 +130,14 @@ func (c *storeConfig) engine(ctx context.Context, content *content.Content, log 
 		closeStore()
 		return nil, nil, err
 	}
-	e := bot.New(content, st, bot.Options{Logger: log, SessionTTL: ttl, Counter: counter})
+	o := bot.Options{Logger: log, SessionTTL: ttl, Counter: counter}
+	for _, f := range more {
+		if err := f(&o); err != nil {
+			closeCounter()
+			closeStore()
+			return nil, nil, err
+		}
+	}
+	e := bot.New(content, st, o)
 	return e, func() { closeCounter(); closeStore() }, nil
 }
