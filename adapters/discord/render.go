@@ -150,7 +150,14 @@ func questionText(q *bot.Question) string {
 	if q.Total > 1 {
 		fmt.Fprintf(&b, "*%d/%d*  ", q.Number, q.Total)
 	}
-	b.WriteString("**" + md(q.Text) + "**")
+	// a long question (the summary of what would be shared) is bold only
+	// in its last line, the question itself
+	if head, last, ok := cutLast(q.Text); ok {
+		b.WriteString(md(head) + "\n")
+		b.WriteString("**" + md(last) + "**")
+	} else {
+		b.WriteString("**" + md(q.Text) + "**")
+	}
 	if q.Hint != "" {
 		b.WriteString("\n" + md(q.Hint))
 	}
@@ -396,4 +403,13 @@ func cut(b string) []string {
 // what it relays, may ping a person, a role or @everyone.
 func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+// cutLast splits text before its last line, when it has several.
+func cutLast(text string) (head, last string, ok bool) {
+	i := strings.LastIndexByte(strings.TrimRight(text, "\n"), '\n')
+	if i < 0 {
+		return "", text, false
+	}
+	return text[:i], strings.TrimSpace(text[i+1:]), true
 }

@@ -60,6 +60,9 @@ type rigOptions struct {
 	desk    bool // volunteers: a handoff channel, a role, a desk in Redis
 	dc      *discordtest.Server
 	prefix  string
+	// claimWait is how long a request waits for a volunteer before the
+	// person is told nobody took it (CheckUnclaimed looks).
+	claimWait time.Duration
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -108,7 +111,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	eo := bot.Options{Logger: log}
 	do := discord.Options{Token: r.dc.Token, HTTPClient: r.dc.HTTPClient(), Dialer: &websocket.Dialer{HandshakeTimeout: 5 * time.Second}, Logger: log}
 	if o.desk {
-		r.desk, err = handoff.New(context.Background(), r.rdb, handoff.Options{Prefix: r.prefix, Logger: log})
+		r.desk, err = handoff.New(context.Background(), r.rdb, handoff.Options{Prefix: r.prefix, Logger: log, ClaimTimeout: o.claimWait})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -110,8 +110,15 @@ func questionHTML(q *bot.Question) string {
 	if q.Total > 1 {
 		fmt.Fprintf(&b, "<i>%d/%d</i>  ", q.Number, q.Total)
 	}
+	// a long question (the summary of what would be shared) is bold only
+	// in its last line, the question itself
+	text := q.Text
+	if i := strings.LastIndexByte(strings.TrimRight(text, "\n"), '\n'); i >= 0 {
+		b.WriteString(esc(text[:i]) + "\n")
+		text = strings.TrimSpace(text[i+1:])
+	}
 	b.WriteString("<b>")
-	b.WriteString(esc(q.Text))
+	b.WriteString(esc(text))
 	b.WriteString("</b>")
 	if q.Hint != "" {
 		b.WriteString("\n")

@@ -76,7 +76,7 @@ func (d *Desk) ConsumeDesk(ctx context.Context, consumer string, fn func(context
 			}
 		case DeskClosed:
 			if !s.exists || ev.Reason == bot.ClosedForgotten {
-				ev.Case = CaseInfo{ID: e.caseID, State: StateClosed, Reason: ev.Reason}
+				ev.Case = CaseInfo{ID: e.caseID, State: StateClosed, Reason: ev.Reason, Thread: e.thread}
 			}
 		default:
 			return nil, nil
@@ -147,11 +147,14 @@ type consumerLoop struct {
 // read from the case.
 type entry struct {
 	id, caseID, ev, kind, text, reason string
+	// thread is the volunteers' thread of a forgotten case: the case is
+	// gone, and the volunteers' side must still find what to delete
+	thread string
 }
 
 func parseEntry(m redis.XMessage) (entry, bool) {
 	get := func(k string) string { s, _ := m.Values[k].(string); return s }
-	e := entry{id: m.ID, caseID: get("case"), ev: get("ev"), kind: get("kind"), reason: get("reason")}
+	e := entry{id: m.ID, caseID: get("case"), ev: get("ev"), kind: get("kind"), reason: get("reason"), thread: get("thread")}
 	return e, e.caseID != "" && e.ev != "" && checkID("case", e.caseID) == nil
 }
 

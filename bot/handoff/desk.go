@@ -426,7 +426,8 @@ func (d *Desk) forget(ctx context.Context, caseID string) error {
 		return fmt.Errorf("forget case: %w", err)
 	}
 	if str(res, 0) == "emit" {
-		err := d.emit(ctx, caseID, "forgotten", "d", "", []any{"kind", string(DeskClosed), "reason", string(bot.ClosedForgotten)}, nil)
+		// the thread id (no one's data) lets the volunteers' side delete the thread
+		err := d.emit(ctx, caseID, "forgotten", "d", "", []any{"kind", string(DeskClosed), "reason", string(bot.ClosedForgotten), "thread", thread}, nil)
 		if err != nil {
 			return fmt.Errorf("forget case: %w", err)
 		}

@@ -727,7 +727,8 @@ func TestForget(t *testing.T) {
 		if e.ID != w {
 			t.Fatalf("event %s, want %s", e.ID, w)
 		}
-		if e.ID == "f/forgotten" && (e.Kind != DeskClosed || e.Reason != bot.ClosedForgotten || !reflect.DeepEqual(e.Case, CaseInfo{ID: "f", State: StateClosed, Reason: bot.ClosedForgotten})) {
+		// the thread, to delete it; nothing of the person
+		if e.ID == "f/forgotten" && (e.Kind != DeskClosed || e.Reason != bot.ClosedForgotten || !reflect.DeepEqual(e.Case, CaseInfo{ID: "f", State: StateClosed, Reason: bot.ClosedForgotten, Thread: "thread-f"})) {
 			t.Errorf("forgotten event = %+v", e)
 		}
 	}

@@ -21,6 +21,7 @@ func init() {
 	addRoute("GET", "/users/{user_id}", true, (*State).getUser)
 	addRoute("GET", "/channels/{channel_id}", true, (*State).getChannel)
 	addRoute("PATCH", "/channels/{channel_id}", true, (*State).patchChannel)
+	addRoute("DELETE", "/channels/{channel_id}", true, (*State).deleteChannel)
 	addRoute("GET", "/channels/{channel_id}/messages", true, (*State).listMessages)
 	addRoute("POST", "/channels/{channel_id}/messages", true, (*State).createMessage)
 	addRoute("GET", "/channels/{channel_id}/messages/{message_id}", true, (*State).getMessage)
@@ -144,6 +145,32 @@ func (st *State) patchChannel(r *request) response {
 		}
 	}
 	o := st.channelJSON(c)
+	st.dispatch(event, o, scopeGuild(c.GuildID))
+	return ok(o)
+}
+
+// deleteChannel deletes a guild channel or a thread, and every message in
+// it (Discord: Delete/Close Channel; for a thread, MANAGE_THREADS, which
+// the fake does not check). A DM channel cannot be deleted by a bot.
+func (st *State) deleteChannel(r *request) response {
+	c := st.channels[r.params["channel_id"]]
+	if c == nil {
+		return unknownChannel()
+	}
+	if c.Type == ChannelDM {
+		return apiErr(400, 50003, "Cannot execute action on a DM channel")
+	}
+	o := st.channelJSON(c)
+	for _, m := range st.chanMsgs[c.ID] {
+		delete(st.messages, m.ID)
+	}
+	delete(st.chanMsgs, c.ID)
+	delete(st.channels, c.ID)
+	st.chanOrder = slices.DeleteFunc(st.chanOrder, func(id string) bool { return id == c.ID })
+	event := "CHANNEL_DELETE"
+	if c.Type.IsThread() {
+		event = "THREAD_DELETE"
+	}
 	st.dispatch(event, o, scopeGuild(c.GuildID))
 	return ok(o)
 }
