@@ -234,8 +234,10 @@ func (a *Adapter) threadMessage(ctx context.Context, m *discordgo.Message) {
 }
 
 func (a *Adapter) reply(ctx context.Context, m *discordgo.Message, text string) {
-	if _, err := a.dg.ChannelMessageSendComplex(m.ChannelID, &discordgo.MessageSend{Content: clip(text), AllowedMentions: noMentions(),
-		Reference: &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, FailIfNotExists: new(false)}}, discordgo.WithContext(ctx)); err != nil {
+	// not a reply (that needs Read Message History): the note follows the
+	// message it is about
+	if _, err := a.dg.ChannelMessageSendComplex(m.ChannelID, &discordgo.MessageSend{Content: clip(text), AllowedMentions: noMentions()},
+		discordgo.WithContext(ctx)); err != nil {
 		a.log.Debug("thread note not sent", "err", errText(err))
 	}
 }
