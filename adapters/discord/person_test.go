@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"polku"
 	"polku/adapters/discord/discordtest"
 )
 
@@ -97,5 +98,39 @@ func TestDMBadInput(t *testing.T) {
 	r2.waitQuestion(ch, "Missä asut?", area.ID)
 	if m, _ := r2.dc.Message(old.ID); len(m.Components) != 0 {
 		t.Errorf("the old question still has buttons %v", m.Labels())
+	}
+}
+
+// TestDMSelectMenu: a long list (the areas of the built-in content) is a
+// select menu; choosing from it answers the question.
+func TestDMSelectMenu(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigOptions{content: polku.Content()})
+	r.dc.SendDM(personA, "/start")
+	ch := r.dm(personA)
+	q := r.waitQuestion(ch, "Haluatko vastata", "")
+	r.press(personA, q, "Näytä vaihtoehdot heti")
+	area := r.waitQuestion(ch, "Missä päin asut?", q.ID)
+	menu := ""
+	for _, row := range area.Components {
+		for _, c := range row.Components {
+			if c.Type == discordtest.ComponentStringSelect {
+				menu = c.CustomID
+				if len(c.Options) != 23 || c.MaxValues > 1 {
+					t.Errorf("the area menu has %d options, max %d", len(c.Options), c.MaxValues)
+				}
+			}
+		}
+	}
+	if menu == "" {
+		t.Fatalf("no select menu for 23 areas: %v", area.Labels())
+	}
+	in := r.dc.Select(personA, area.ID, menu, "lappi")
+	if got := r.dc.WaitResponse(t, in, wait); got.Late {
+		t.Error("the menu's interaction was answered late")
+	}
+	r.waitQuestion(ch, "ikäinen", area.ID)
+	if m, _ := r.dc.Message(area.ID); !strings.Contains(m.Content, "→ Lappi") || len(m.Components) != 0 {
+		t.Errorf("the answered area reads %q with %v", m.Content, m.Labels())
 	}
 }
