@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -148,6 +149,20 @@ func New(h Handler, o Options) (*Adapter, error) {
 	if o.Dialer != nil {
 		dg.Dialer = o.Dialer
 	}
+	// discordgo's own warnings and errors (reconnects, gateway trouble) go
+	// to our log as JSON; they carry no message text at these levels
+	dg.LogLevel = discordgo.LogWarning
+	libLog.Store(o.Logger.With("platform", Platform, "from", "discordgo"))
+	libLogOnce.Do(func() {
+		// discordgo has one logger for the process: the latest adapter's
+		discordgo.Logger = func(level, _ int, format string, args ...any) {
+			l := slog.LevelWarn
+			if level == discordgo.LogError {
+				l = slog.LevelError
+			}
+			libLog.Load().Log(context.Background(), l, strings.TrimSpace(fmt.Sprintf(format, args...)))
+		}
+	})
 	dg.ShouldRetryOnRateLimit = true // a 429 waits retry_after and sends again
 	dg.MaxRestRetries = 5
 	dg.StateEnabled = true
@@ -164,6 +179,11 @@ func New(h Handler, o Options) (*Adapter, error) {
 	dg.AddHandler(a.onInteraction)
 	return a, nil
 }
+
+var (
+	libLog     atomic.Pointer[slog.Logger]
+	libLogOnce sync.Once
+)
 
 // redirect sends requests for Discord to another server: a local one.
 type redirect struct {
