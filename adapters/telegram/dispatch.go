@@ -34,6 +34,27 @@ func (c *chats) do(chat int64, fn func()) (done <-chan struct{}) {
 	return d
 }
 
+// runNow runs fn for chat in the caller's goroutine when nothing of the
+// chat is queued or running (the common case: no new goroutine, no hand-
+// off), and otherwise queues it behind the chat's work and waits for it.
+// Work queued for the chat meanwhile is then run here too, in order.
+func (c *chats) runNow(chat int64, fn func()) {
+	c.mu.Lock()
+	if q, busy := c.queues[chat]; busy {
+		d := make(chan struct{})
+		q.jobs = append(q.jobs, func() { defer close(d); fn() })
+		c.mu.Unlock()
+		<-d
+		return
+	}
+	q := &queue{}
+	c.queues[chat] = q
+	c.wg.Add(1)
+	c.mu.Unlock()
+	fn()
+	c.run(chat, q)
+}
+
 // run works through one chat's queue; it ends when the queue is empty, so
 // idle chats cost nothing.
 func (c *chats) run(chat int64, q *queue) {

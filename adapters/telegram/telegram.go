@@ -538,7 +538,7 @@ func (a *Adapter) Deliver(ctx context.Context, ev bot.HandoffEvent) error {
 		return nil // not a Telegram id: nothing could ever deliver it
 	}
 	var out error
-	<-a.chats.do(chat, func() {
+	a.chats.runNow(chat, func() {
 		reply, err := a.h.HandoffEvent(ctx, ev)
 		switch {
 		case errors.Is(err, bot.ErrNoCase), errors.Is(err, bot.ErrDuplicate):

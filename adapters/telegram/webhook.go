@@ -91,6 +91,13 @@ func checkWebhook(o Options) error {
 	return nil
 }
 
+// Handler is the webhook handler, to mount in another server or feed
+// in-process (polku load does): it accepts a POSTed update only with the
+// webhook secret in X-Telegram-Bot-Api-Secret-Token, and answers 200 once
+// the update has been handled and stored. Run need not be running; it is
+// what registers the webhook and the command menu with Telegram.
+func (a *Adapter) Handler() http.Handler { return http.HandlerFunc(a.webhook) }
+
 // webhook receives one update. It answers 200 only once the update has been
 // handled and stored; any other answer makes Telegram post it again.
 func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
@@ -111,12 +118,11 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 	// the update is still finished (and recognised as a duplicate when
 	// posted again), never left half-done. It is bounded all the same.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
+	defer cancel()
 	var err error
-	done := a.chats.do(chatOf(u), func() { defer cancel(); err = a.handle(ctx, u) })
-	select {
-	case <-done:
-	case <-r.Context().Done():
-		return // Telegram hung up; it will post the update again
+	a.chats.runNow(chatOf(u), func() { err = a.handle(ctx, u) })
+	if r.Context().Err() != nil {
+		return // Telegram hung up; it will post the update again (a duplicate then)
 	}
 	if err != nil {
 		http.Error(w, "try again", http.StatusServiceUnavailable)
