@@ -1,7 +1,9 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -77,11 +79,14 @@ func redact(s, token string) string {
 // Telegram asks to wait (429) or fails on its side (5xx, a dropped
 // connection), never retried when the request itself is wrong.
 type api struct {
-	bot    *tgbotapi.BotAPI // a template: every call uses a copy with its own context
-	http   *http.Client
-	token  string
-	log    *slog.Logger
-	limits *limits
+	bot   *tgbotapi.BotAPI // a template: every call uses a copy with its own context
+	http  *http.Client
+	token string
+	// endpoint is the Bot API's address with %s for the token and the
+	// method, as the library takes it.
+	endpoint string
+	log      *slog.Logger
+	limits   *limits
 	// maxBackoff bounds the waits between retries after Telegram's own
 	// failures; tests make it short.
 	maxBackoff time.Duration
@@ -92,7 +97,92 @@ type api struct {
 // person who blocked the bot, ErrUnauthorized for a refused token, and
 // *tgbotapi.Error for other refusals.
 func (a *api) request(ctx context.Context, chat int64, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+	if method, body, ok := fastBody(c); ok {
+		return a.do(ctx, chat, func(b *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return a.post(ctx, b, method, body) })
+	}
 	return a.do(ctx, chat, func(b *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return b.Request(c) })
+}
+
+// The calls made for every update (a message, an edit, an answered button)
+// are sent as JSON, encoded straight from these, instead of through the
+// library's form building: a third of an update's time went there.
+type (
+	sendBody struct {
+		ChatID      int64  `json:"chat_id"`
+		Text        string `json:"text"`
+		ParseMode   string `json:"parse_mode,omitempty"`
+		NoPreview   bool   `json:"disable_web_page_preview,omitempty"`
+		ReplyMarkup any    `json:"reply_markup,omitempty"`
+	}
+	editBody struct {
+		ChatID      int64                          `json:"chat_id"`
+		MessageID   int                            `json:"message_id"`
+		Text        string                         `json:"text,omitempty"`
+		ParseMode   string                         `json:"parse_mode,omitempty"`
+		ReplyMarkup *tgbotapi.InlineKeyboardMarkup `json:"reply_markup,omitempty"`
+	}
+	callbackBody struct {
+		ID   string `json:"callback_query_id"`
+		Text string `json:"text,omitempty"`
+	}
+)
+
+// fastBody is the JSON body of a call sent often, or ok false for others.
+func fastBody(c tgbotapi.Chattable) (method string, body any, ok bool) {
+	switch c := c.(type) {
+	case tgbotapi.MessageConfig:
+		if c.ChannelUsername != "" || c.ReplyToMessageID != 0 || len(c.Entities) > 0 || c.DisableNotification {
+			return "", nil, false
+		}
+		return "sendMessage", sendBody{ChatID: c.ChatID, Text: c.Text, ParseMode: c.ParseMode, NoPreview: c.DisableWebPagePreview, ReplyMarkup: c.ReplyMarkup}, true
+	case tgbotapi.EditMessageTextConfig:
+		if c.InlineMessageID != "" || c.ChannelUsername != "" || len(c.Entities) > 0 {
+			return "", nil, false
+		}
+		return "editMessageText", editBody{ChatID: c.ChatID, MessageID: c.MessageID, Text: c.Text, ParseMode: c.ParseMode, ReplyMarkup: c.ReplyMarkup}, true
+	case tgbotapi.EditMessageReplyMarkupConfig:
+		if c.InlineMessageID != "" || c.ChannelUsername != "" || c.ReplyMarkup == nil {
+			return "", nil, false
+		}
+		return "editMessageReplyMarkup", editBody{ChatID: c.ChatID, MessageID: c.MessageID, ReplyMarkup: c.ReplyMarkup}, true
+	case tgbotapi.CallbackConfig:
+		if c.ShowAlert || c.URL != "" || c.CacheTime != 0 {
+			return "", nil, false
+		}
+		return "answerCallbackQuery", callbackBody{ID: c.CallbackQueryID, Text: c.Text}, true
+	}
+	return "", nil, false
+}
+
+// post sends one call as JSON and reads Telegram's answer into the
+// library's types, so that do's retries treat it like any other call.
+func (a *api) post(ctx context.Context, b *tgbotapi.BotAPI, method string, body any) (*tgbotapi.APIResponse, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(a.endpoint, a.token, method), bytes.NewReader(data))
+	if err != nil {
+		return nil, scrubError(err, a.token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		return nil, err // scrubbed by ctxClient
+	}
+	defer resp.Body.Close()
+	var out tgbotapi.APIResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("the answer to %s is not JSON (%d)", method, resp.StatusCode)
+	}
+	if !out.Ok {
+		te := &tgbotapi.Error{Code: out.ErrorCode, Message: out.Description}
+		if out.Parameters != nil {
+			te.ResponseParameters = *out.Parameters
+		}
+		return &out, te
+	}
+	return &out, nil
 }
 
 // raw makes a call the library has no config for (setWebhook with a secret).

@@ -32,7 +32,21 @@ func (m *memoryAPI) RoundTrip(r *http.Request) (*http.Response, error) {
 	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 	body, _ := io.ReadAll(r.Body)
 	r.Body.Close()
-	form, _ := url.ParseQuery(string(body))
+	// only what a person needs: the chat and the buttons
+	var in struct {
+		ChatID      json.Number     `json:"chat_id"`
+		ReplyMarkup json.RawMessage `json:"reply_markup"`
+	}
+	form := url.Values{}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		_ = json.Unmarshal(body, &in)
+		form.Set("chat_id", in.ChatID.String())
+		if len(in.ReplyMarkup) > 0 {
+			form.Set("reply_markup", string(in.ReplyMarkup))
+		}
+	} else {
+		form, _ = url.ParseQuery(string(body))
+	}
 	result := `true`
 	switch method {
 	case "getMe":

@@ -145,7 +145,7 @@ func New(ctx context.Context, h Handler, o Options) (*Adapter, error) {
 		commandRetry: 30 * time.Second}
 	// The library's constructor calls getMe without a context; build the
 	// template by hand and make the call through our client instead.
-	a.api = &api{bot: &tgbotapi.BotAPI{Token: o.Token, Client: o.HTTPClient, Buffer: 100}, http: o.HTTPClient, token: o.Token,
+	a.api = &api{bot: &tgbotapi.BotAPI{Token: o.Token, Client: o.HTTPClient, Buffer: 100}, http: o.HTTPClient, token: o.Token, endpoint: endpoint,
 		log: a.log, limits: rate, maxBackoff: o.MaxBackoff}
 	a.api.bot.SetAPIEndpoint(endpoint)
 	resp, err := a.api.raw(ctx, "getMe", nil)
