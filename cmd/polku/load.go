@@ -100,6 +100,7 @@ type loadOptions struct {
 }
 
 func runLoad(ctx context.Context, inv invocation) error {
+	tuneGC(inv.getenv)
 	getenv := func(k string) string {
 		v := inv.getenv(k)
 		switch {

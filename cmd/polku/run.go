@@ -74,6 +74,7 @@ Flags:
 `
 
 func runServe(ctx context.Context, inv invocation) error {
+	tuneGC(inv.getenv)
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(inv.stderr)
 	dir := fs.String("content", inv.getenv("POLKU_CONTENT"), "a content directory instead of the built-in content ($POLKU_CONTENT)")
