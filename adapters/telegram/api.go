@@ -97,10 +97,24 @@ type api struct {
 // person who blocked the bot, ErrUnauthorized for a refused token, and
 // *tgbotapi.Error for other refusals.
 func (a *api) request(ctx context.Context, chat int64, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+	if u, ok := c.(tgbotapi.UpdateConfig); ok {
+		// a long poll waits its own timeout, and then some, for the answer
+		ctx = withCallTimeout(ctx, time.Duration(u.Timeout)*time.Second+15*time.Second)
+		return a.do(ctx, chat, func(b *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return b.Request(c) })
+	}
 	if method, body, ok := fastBody(c); ok {
 		return a.do(ctx, chat, func(b *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return a.post(ctx, b, method, body) })
 	}
 	return a.do(ctx, chat, func(b *tgbotapi.BotAPI) (*tgbotapi.APIResponse, error) { return b.Request(c) })
+}
+
+// callTimeout bounds one attempt of a call; a long poll gets longer.
+const callTimeout = 30 * time.Second
+
+type callTimeoutKey struct{}
+
+func withCallTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, callTimeoutKey{}, d)
 }
 
 // The calls made for every update (a message, an edit, an answered button)
@@ -192,13 +206,21 @@ func (a *api) raw(ctx context.Context, method string, p tgbotapi.Params) (*tgbot
 
 func (a *api) do(ctx context.Context, chat int64, call func(*tgbotapi.BotAPI) (*tgbotapi.APIResponse, error)) (*tgbotapi.APIResponse, error) {
 	b := *a.bot
-	b.Client = ctxClient{ctx: ctx, http: a.http, token: a.token}
 	failures := 0
+	timeout, ok := ctx.Value(callTimeoutKey{}).(time.Duration)
+	if !ok {
+		timeout = callTimeout
+	}
 	for {
 		if err := a.limits.wait(ctx, chat); err != nil {
 			return nil, err
 		}
+		// each attempt has a deadline of its own (the client has none: a
+		// timeout on http.Client costs a timer and a goroutine per call)
+		attempt, cancel := context.WithTimeout(ctx, timeout)
+		b.Client = ctxClient{ctx: attempt, http: a.http, token: a.token}
 		resp, err := call(&b)
+		cancel()
 		if err == nil {
 			return resp, nil
 		}

@@ -260,7 +260,13 @@ func pack(blocks []string) []string {
 // length counts as Telegram does: UTF-16 code units. Tags and entities
 // make it larger than the shown text, never smaller, which keeps the
 // split safe.
-func length(s string) int { return len(utf16.Encode([]rune(s))) }
+func length(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r) // 2 outside the BMP; ranging never yields a surrogate
+	}
+	return n
+}
 
 // cut splits one block into pieces under the limit, each with balanced tags:
 // a long block is cut between lines, and a long line is made plain text

@@ -265,3 +265,16 @@ func TestScrubError(t *testing.T) {
 		t.Errorf("scrubbed error says too little: %s", got)
 	}
 }
+
+// TestLength: Telegram counts UTF-16 code units: two for a character
+// outside the Basic Multilingual Plane, one for an invalid byte's U+FFFD.
+func TestLength(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want int
+	}{{"", 0}, {"abc", 3}, {"äö", 2}, {"😀", 2}, {"a😀b", 4}, {"\xff\xfe", 2}, {"𝔘𝔫𝔦", 6}} {
+		if got := length(tt.s); got != tt.want {
+			t.Errorf("length(%q) = %d, want %d", tt.s, got, tt.want)
+		}
+	}
+}

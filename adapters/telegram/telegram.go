@@ -55,8 +55,9 @@ type Options struct {
 	// (a test's free port, or a socket handed over by the system).
 	Listener net.Listener
 	Logger   *slog.Logger
-	// HTTPClient makes the Bot API requests; its Timeout must outlast the
-	// long poll. Default: a client with sensible timeouts.
+	// HTTPClient makes the Bot API requests. Every call has a deadline of
+	// its own (30 s; a long poll its timeout and 15 s more), so it needs no
+	// Timeout; one it has must outlast the long poll.
 	HTTPClient *http.Client
 	// PerSecond bounds the calls to Telegram for the whole bot (default 25,
 	// under Telegram's 30 messages a second); negative: no bound, for load
@@ -125,7 +126,7 @@ func New(ctx context.Context, h Handler, o Options) (*Adapter, error) {
 		o.PollTimeout = 30 * time.Second
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: o.PollTimeout + 15*time.Second}
+		o.HTTPClient = &http.Client{} // each call has a deadline of its own
 	}
 	if o.PerSecond == 0 {
 		o.PerSecond = 25

@@ -277,7 +277,7 @@ func newLoadRun(ctx context.Context, c *content.Content, sc *storeConfig, o load
 	a, err := telegram.New(setupCtx, r.engine, telegram.Options{Token: "1000001:polku-load", APIURL: "http://bot-api.polku-load.invalid",
 		WebhookSecret: hexSecret, PerSecond: -1, Logger: log,
 		// as the adapter's own default client: the request timeout is part of the path
-		HTTPClient: &http.Client{Transport: r.api, Timeout: 45 * time.Second}})
+		HTTPClient: &http.Client{Transport: r.api}}) // the adapter bounds each call itself
 	if err != nil {
 		r.close()
 		return nil, fmt.Errorf("the Telegram adapter: %w", err)
