@@ -472,3 +472,29 @@ func TestWebhookSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookAnswersTapsInItsReply: with a webhook, a tapped button's
+// callback query is answered in the webhook's own answer: no spinner left,
+// one call fewer.
+func TestWebhookAnswersTapsInItsReply(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigOptions{webhook: true})
+	const p = 290
+	englishSpeaker(r.tg, p)
+	r.tg.SendText(p, "/start")
+	q := r.waitQuestion(p, "What would you like?")
+	r.press(p, q, "▫️ Work")
+	r.press(p, q, "en done")
+	r.waitQuestion(p, "At what pace?")
+	r.waitDone()
+	viaReply := 0
+	for _, c := range r.tg.Calls("answerCallbackQuery") {
+		if !c.ViaWebhookReply {
+			t.Errorf("a callback answered by a call of its own: %+v", c)
+		}
+		viaReply++
+	}
+	if viaReply != 2 {
+		t.Errorf("%d callbacks answered in the webhook's reply, want 2", viaReply)
+	}
+}

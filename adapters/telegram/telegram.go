@@ -338,6 +338,9 @@ func (a *Adapter) callback(ctx context.Context, u tgbotapi.Update) error {
 }
 
 func (a *Adapter) answerCallback(ctx context.Context, id, text string) {
+	if replyToWebhook(ctx, "answerCallbackQuery", callbackBody{ID: id, Text: text}) {
+		return
+	}
 	if _, err := a.api.request(ctx, 0, tgbotapi.NewCallback(id, text)); err != nil && !errors.Is(err, ErrBlocked) {
 		// a query over 15 minutes old cannot be answered: nothing to do
 		a.log.Debug("callback query not answered", "err", err)

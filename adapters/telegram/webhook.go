@@ -119,6 +119,8 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 	// posted again), never left half-done. It is bounded all the same.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
 	defer cancel()
+	reply := &webhookReply{}
+	ctx = context.WithValue(ctx, webhookReplyKey{}, reply)
 	var err error
 	a.chats.runNow(chatOf(u), func() { err = a.handle(ctx, u) })
 	if r.Context().Err() != nil {
@@ -128,7 +130,40 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
 	}
+	if reply.body != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(reply.body)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// A webhook may answer Telegram's request with one Bot API call of its
+// own. Polku answers a pressed button's callback query that way: one call
+// fewer per tap, and the spinner stops as the reply arrives.
+type (
+	webhookReplyKey struct{}
+	webhookReply    struct{ body []byte }
+)
+
+// replyToWebhook puts a call in the webhook's answer, if ctx is a webhook
+// request's and its answer is still free.
+func replyToWebhook(ctx context.Context, method string, body any) bool {
+	r, ok := ctx.Value(webhookReplyKey{}).(*webhookReply)
+	if !ok || r.body != nil {
+		return false
+	}
+	data, err := json.Marshal(body)
+	if err != nil || len(data) < 2 || data[0] != '{' {
+		return false
+	}
+	// {"method":"…", and the call's own fields
+	r.body = append([]byte(`{"method":"`+method+`",`), data[1:]...)
+	if len(data) == 2 {
+		r.body = []byte(`{"method":"` + method + `"}`)
+	}
+	return true
 }
 
 // errKind describes a decoding error without quoting the body, which may
