@@ -49,6 +49,7 @@ type Redis struct {
 	// offset is Redis's clock minus ours, measured at start, so the
 	// deadline a write carries means the same on both machines.
 	offset time.Duration
+	batch  batcher
 }
 
 // RedisOptions configure a Redis store.
@@ -207,7 +208,7 @@ func (r *Redis) cas(ctx context.Context, k string, expected, next []byte) (bool,
 		deadline = d
 	}
 	deadline = deadline.Add(r.offset)
-	res, err := casScript.Run(ctx, r.c, []string{k}, sha1hex(expected), next, r.ttl.Milliseconds(), deadline.UnixMicro()).Slice()
+	res, err := r.batch.run(r, &casCall{ctx: ctx, key: k, args: []any{sha1hex(expected), next, r.ttl.Milliseconds(), deadline.UnixMicro()}})
 	if err != nil {
 		return false, nil, err
 	}

@@ -110,8 +110,10 @@ func TestLoadRedis(t *testing.T) {
 	if rep.Store != "redis" || rep.RoundTrips == nil || rep.RedisCommands == nil || rep.SessionBytes == nil || rep.SessionMemory == nil {
 		t.Fatalf("store %q, round trips %v, commands %v, session bytes %v: want Redis and its figures", rep.Store, rep.RoundTrips, rep.RedisCommands, rep.SessionBytes)
 	}
-	if rt := *rep.RoundTrips; rt < 1 || rt > 2 {
-		t.Errorf("%.2f round trips per update, want between 1 and 2", rt)
+	// one per update, never more than 2; fewer when updates of different
+	// people at the same moment share one (the store batches them)
+	if rt := *rep.RoundTrips; rt <= 0 || rt > 2 {
+		t.Errorf("%.2f round trips per update, want more than 0 and at most 2", rt)
 	}
 	if c := *rep.RedisCommands; c < *rep.RoundTrips {
 		t.Errorf("Redis ran %.2f commands per update, fewer than the %.2f round trips", c, *rep.RoundTrips)
