@@ -602,3 +602,59 @@ func TestNewRedisNeedsASecret(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisBatchedUpdates: many people's updates at the same moment share
+// round trips (one pipeline per batch) and none is lost or mixed up — also
+// when Redis forgets the script half-way (SCRIPT FLUSH, as after a restart
+// without persistence), which a batch must notice and recover from.
+func TestRedisBatchedUpdates(t *testing.T) {
+	srv := redistest.Start(t)
+	cl := openClient(t, srv.URL())
+	rt := &redistest.RoundTrips{}
+	cl.AddHook(rt)
+	r := newRedis(t, cl, RedisOptions{})
+	rt.Reset()
+	const people, updates = 64, 30
+	var wg sync.WaitGroup
+	flushed := make(chan struct{})
+	for p := range people {
+		wg.Go(func() {
+			for u := range updates {
+				if p == 0 && u == updates/2 {
+					if err := srv.Client(t).ScriptFlush(context.Background()).Err(); err != nil {
+						t.Error(err)
+					}
+					close(flushed)
+				}
+				err := r.Update(context.Background(), fmt.Sprint("person-", p), func(s *bot.Session) error {
+					s.Answers = append(s.Answers, content.Answer{Step: fmt.Sprint(u), Value: fmt.Sprint(p)})
+					return nil
+				})
+				if err != nil {
+					t.Errorf("person %d update %d: %v", p, u, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	<-flushed
+	for p := range people {
+		var got []content.Answer
+		_ = r.Update(context.Background(), fmt.Sprint("person-", p), func(s *bot.Session) error { got = s.Answers; return errors.New("read") })
+		if len(got) != updates {
+			t.Fatalf("person %d has %d answers, want %d", p, len(got), updates)
+		}
+		for u, a := range got {
+			if a.Step != fmt.Sprint(u) || a.Value != fmt.Sprint(p) {
+				t.Fatalf("person %d answer %d = %+v: mixed up", p, u, a)
+			}
+		}
+	}
+	total := int64(people * updates)
+	if n := rt.Count(); n >= total {
+		t.Errorf("%d round trips for %d updates of %d people at once: no batching", n, total, people)
+	} else {
+		t.Logf("%d updates in %d round trips", total, n)
+	}
+}
