@@ -1,0 +1,120 @@
+package content_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"polku/bot/content"
+	"polku/bot/content/contenttest"
+)
+
+// largeFS is the small test content with a catalogue of services services
+// and rules rules added: generated, not checked in, the size a national
+// directory import (Suomi.fi, HSDS) could bring. Services spread over the
+// kinds, areas, languages and tags; rules test every kind of condition.
+func largeFS(tb testing.TB, services, rules int) fstest.MapFS {
+	tb.Helper()
+	fsys := contenttest.BaseFS(tb)
+	kinds := []string{"ohjaamo", "ngo_activity", "employment_services"}
+	areas := []string{"helsinki", "pirkanmaa", "lappi", "koko-suomi"}
+	var b strings.Builder
+	b.WriteString("organizations:\n  - id: big-org\n    name: Iso järjestö\n    url: https://example.org\nservices:\n")
+	for i := range services {
+		fmt.Fprintf(&b, `  - id: gen-%d
+    name: {fi: Palvelu %d, en: Service %d}
+    organization: big-org
+    kind: %s
+    areas: [%s]
+    languages: [%s]
+    url: https://example.org/%d
+    description: {fi: Kuvaus %d., en: Description %d.}
+    how_to_start: {fi: Soita., en: Call.}
+    tags: [tag-%d, group-%d]
+    source: https://example.org
+    checked: 2026-11-01
+`, i, i, i, kinds[i%len(kinds)], areas[i%len(areas)], map[bool]string{true: "fi, en", false: "fi"}[i%3 == 0], i, i, i, i%100, i%10)
+		if i%7 == 0 {
+			fmt.Fprintf(&b, "    eligible: not known(age) or age < %d\n    eligibility: {fi: Alle %d-vuotiaille., en: Under %d.}\n", 20+i%40, 20+i%40, 20+i%40)
+		}
+	}
+	fsys["rules/services/generated.yaml"] = &fstest.MapFile{Data: []byte(b.String())}
+	conds := []string{
+		`pace == "part_time"`, `"work" in wants`, `area == "lappi" and known(age) and age > 25`,
+		`not has_helper`, `any(wants, # in ["study", "company"])`, `pace != "full_time" or area == "helsinki"`,
+	}
+	var r strings.Builder
+	r.WriteString("rules:\n")
+	for i := range rules {
+		fmt.Fprintf(&r, "  - id: gen-rule-%d\n    when: '%s'\n    suggest: {tags: [tag-%d]}\n    score: %d\n    because: {fi: \"Sanoit: {pace}.\", en: \"You said: {pace}.\"}\n",
+			i, conds[i%len(conds)], i%100, 1+i%3)
+	}
+	fsys["rules/generated-rules.yaml"] = &fstest.MapFile{Data: []byte(r.String())}
+	return fsys
+}
+
+func loadLarge(tb testing.TB) *content.Content {
+	tb.Helper()
+	c, ds := content.Load(largeFS(tb, 10_000, 1_000))
+	if c == nil || ds.HasErrors() {
+		tb.Fatalf("the large content does not load:\n%v", ds)
+	}
+	return c
+}
+
+// TestLargeContent: a generated catalogue loads and checks, and ranking
+// finds services for a profile. (A tenth of the benchmarks' size, so that
+// the race detector's run stays short.)
+func TestLargeContent(t *testing.T) {
+	c, ds := content.Load(largeFS(t, 1_000, 100))
+	if c == nil || ds.HasErrors() {
+		t.Fatalf("the generated content does not load:\n%v", ds)
+	}
+	if len(c.Services) < 1_000 || len(c.Rules) < 100 {
+		t.Fatalf("%d services, %d rules", len(c.Services), len(c.Rules))
+	}
+	if res := c.Suggest(fullProfile(c), "fi"); len(res.Suggestions) == 0 {
+		t.Fatal("no suggestions")
+	}
+}
+
+// fullProfile answers every question: the first value of each.
+func fullProfile(c *content.Content) *content.Profile {
+	p := c.NewProfile()
+	for _, f := range c.Fields {
+		switch {
+		case f.Type == content.Int:
+			p.Set(f, "28")
+		case f.Enum():
+			p.Set(f, f.Values[len(f.Values)-1])
+		case f.Type == content.Bool:
+			p.Set(f, "false")
+		}
+	}
+	return p
+}
+
+// BenchmarkLoadLarge loads and checks 10,000 services and 1,000 rules.
+func BenchmarkLoadLarge(b *testing.B) {
+	fsys := largeFS(b, 10_000, 1_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if c, ds := content.Load(fsys); c == nil {
+			b.Fatal(ds)
+		}
+	}
+}
+
+// BenchmarkSuggestLarge ranks 10,000 services with 1,000 rules for one
+// profile.
+func BenchmarkSuggestLarge(b *testing.B) {
+	c := loadLarge(b)
+	p := fullProfile(c)
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := c.Suggest(p, "fi"); len(res.Suggestions) == 0 {
+			b.Fatal("no suggestions")
+		}
+	}
+}
