@@ -11,7 +11,7 @@ import (
 // the reply: at most MaxSuggestions, each with its reasons in the person's
 // own words, what to check, and how to start.
 func (t *turn) showSuggestions() {
-	res := t.c.Suggest(t.w.Profile, t.lang())
+	res := t.c.SuggestTop(t.w.Profile, t.lang(), MaxSuggestions)
 	sg := &Suggestions{Intro: t.say("suggestions"), Why: t.say("why"), HowToStart: t.say("how_to_start")}
 	if len(res.Suggestions) == 0 {
 		sg.Intro = t.say("no_suggestions")

@@ -2,10 +2,14 @@ package content_test
 
 import (
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"polku"
 	"polku/bot/content"
 	"polku/bot/content/contenttest"
 )
@@ -113,8 +117,52 @@ func BenchmarkSuggestLarge(b *testing.B) {
 	p := fullProfile(c)
 	b.ReportAllocs()
 	for b.Loop() {
-		if res := c.Suggest(p, "fi"); len(res.Suggestions) == 0 {
+		if res := c.SuggestTop(p, "fi", 5); len(res.Suggestions) == 0 {
 			b.Fatal("no suggestions")
+		}
+	}
+}
+
+// TestSuggestTop: the best n are the first n of the whole ranking, with
+// the same reasons, for many profiles of the built-in and a generated
+// content.
+func TestSuggestTop(t *testing.T) {
+	for name, fsys := range map[string]fs.FS{"built-in": polku.Content(), "generated": largeFS(t, 2_000, 200)} {
+		c, ds := content.Load(fsys)
+		if c == nil {
+			t.Fatalf("%s: %v", name, ds)
+		}
+		rng := rand.New(rand.NewPCG(7, 7))
+		for range 300 {
+			p := c.NewProfile()
+			for _, f := range c.Fields {
+				switch {
+				case rng.IntN(4) == 0: // not answered
+				case f.Type == content.Int:
+					p.Set(f, fmt.Sprint(15+rng.IntN(60)))
+				case f.Type == content.Bool:
+					p.Set(f, fmt.Sprint(rng.IntN(2) == 0))
+				case f.Enum():
+					p.Set(f, f.Values[rng.IntN(len(f.Values))])
+				}
+			}
+			all := c.Suggest(p, "fi")
+			for _, n := range []int{0, 1, 5} {
+				top := c.SuggestTop(p, "fi", n)
+				if top.Total != len(all.Suggestions) || all.Total != len(all.Suggestions) {
+					t.Fatalf("%s: Total %d / %d, want %d", name, top.Total, all.Total, len(all.Suggestions))
+				}
+				want := all.Suggestions[:min(n, len(all.Suggestions))]
+				if len(top.Suggestions) != len(want) {
+					t.Fatalf("%s: %d best, want %d", name, len(top.Suggestions), len(want))
+				}
+				for i := range want {
+					g, w := top.Suggestions[i], want[i]
+					if g.Service != w.Service || g.Score != w.Score || !slices.Equal(g.Rules, w.Rules) || g.OtherLanguage != w.OtherLanguage || !slices.Equal(g.Unsure, w.Unsure) {
+						t.Fatalf("%s: best %d = %s %d %d rules, want %s %d %d rules", name, i, g.Service.ID, g.Score, len(g.Rules), w.Service.ID, w.Score, len(w.Rules))
+					}
+				}
+			}
 		}
 	}
 }

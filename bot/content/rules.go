@@ -161,6 +161,9 @@ type Exclusion struct {
 // order, and the whole trace for staff tools.
 type Result struct {
 	Suggestions []Suggestion
+	// Total is how many services are suggested in all (SuggestTop shows
+	// only the best of them).
+	Total       int
 	Rules       []RuleResult
 	Excluded    []Exclusion
 	AreaUnknown bool // the area is not known, so only national services were considered
@@ -168,12 +171,29 @@ type Result struct {
 
 // Suggest evaluates every rule against the profile, adds up scores per
 // service, leaves out services that do not fit (area, languages,
-// eligibility) and ranks the rest. lang is the language of the
-// conversation.
-func (c *Content) Suggest(p *Profile, lang string) *Result {
+// eligibility) and ranks the rest: every one, each with the rules that
+// chose it, and what was left out and why (for staff tools). lang is the
+// language of the conversation.
+func (c *Content) Suggest(p *Profile, lang string) *Result { return c.rank(p, lang, -1) }
+
+// SuggestTop is Suggest for the best n only (the cards a person is shown),
+// which it finds without ranking the whole catalogue; Excluded is left
+// empty and Total counts every service that would be suggested.
+func (c *Content) SuggestTop(p *Profile, lang string, n int) *Result {
+	return c.rank(p, lang, max(n, 0))
+}
+
+// rank is Suggest (n < 0) and SuggestTop (n ≥ 0).
+func (c *Content) rank(p *Profile, lang string, n int) *Result {
+	all := n < 0
 	res := &Result{Rules: make([]RuleResult, len(c.Rules))}
 	score := make([]int, len(c.Services))
-	chosen := make([][]*Rule, len(c.Services))
+	hit := make([]bool, len(c.Services))
+	var chosen [][]*Rule // for every service: only when all are ranked
+	if all {
+		chosen = make([][]*Rule, len(c.Services))
+	}
+	var fired []*Rule
 	for i, r := range c.Rules {
 		v := True
 		if r.When != nil {
@@ -183,9 +203,13 @@ func (c *Content) Suggest(p *Profile, lang string) *Result {
 		if v != True {
 			continue
 		}
+		fired = append(fired, r)
 		for _, s := range r.targets {
 			score[s.index] += r.Score
-			chosen[s.index] = append(chosen[s.index], r)
+			hit[s.index] = true
+			if all {
+				chosen[s.index] = append(chosen[s.index], r)
+			}
 		}
 	}
 	var area string
@@ -206,7 +230,7 @@ func (c *Content) Suggest(p *Profile, lang string) *Result {
 	}
 	chatLang, _, _ := strings.Cut(lang, "-")
 	for i, s := range c.Services {
-		if chosen[i] == nil {
+		if !hit[i] || !all && score[i] <= 0 {
 			continue
 		}
 		reason := ""
@@ -231,18 +255,48 @@ func (c *Content) Suggest(p *Profile, lang string) *Result {
 			}
 		}
 		if reason != "" {
-			res.Excluded = append(res.Excluded, Exclusion{Service: s, Reason: reason})
+			if all {
+				res.Excluded = append(res.Excluded, Exclusion{Service: s, Reason: reason})
+			}
 			continue
 		}
 		if score[i] <= 0 {
 			continue
 		}
-		rules := chosen[i]
-		sortRules(rules)
-		res.Suggestions = append(res.Suggestions, Suggestion{Service: s, Score: score[i], Rules: rules, Unsure: unsure,
-			OtherLanguage: len(personLangs) == 0 && !s.languagesSet[chatLang]})
+		res.Total++
+		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, OtherLanguage: len(personLangs) == 0 && !s.languagesSet[chatLang]}
+		if all {
+			sg.Rules = chosen[i]
+			sortRules(sg.Rules)
+			res.Suggestions = append(res.Suggestions, sg)
+			continue
+		}
+		// keep the best n, in order: insertion into a short list
+		at := len(res.Suggestions)
+		for at > 0 && compareSuggestions(sg, res.Suggestions[at-1]) < 0 {
+			at--
+		}
+		if at < n {
+			res.Suggestions = slices.Insert(res.Suggestions, at, sg)
+			if len(res.Suggestions) > n {
+				res.Suggestions = res.Suggestions[:n]
+			}
+		}
 	}
-	sortSuggestions(res.Suggestions)
+	if all {
+		sortSuggestions(res.Suggestions)
+		return res
+	}
+	// the reasons, for the few shown: the fired rules that target each
+	for i := range res.Suggestions {
+		s := res.Suggestions[i].Service
+		for _, r := range fired {
+			if _, ok := slices.BinarySearchFunc(r.targets, s.index, func(t *Service, idx int) int { return cmp.Compare(t.index, idx) }); ok {
+				res.Suggestions[i].Rules = append(res.Suggestions[i].Rules, r)
+			}
+		}
+		sortRules(res.Suggestions[i].Rules)
+	}
 	return res
 }
 
@@ -253,23 +307,23 @@ func sortRules(rs []*Rule) {
 // sortSuggestions ranks by score, then local before national (a concrete
 // local first step is more useful), then services in the conversation's
 // language, then catalogue order, so the result never depends on map order.
-func sortSuggestions(ss []Suggestion) {
-	slices.SortFunc(ss, func(a, b Suggestion) int {
-		if a.Score != b.Score {
-			return cmp.Compare(b.Score, a.Score)
+func sortSuggestions(ss []Suggestion) { slices.SortFunc(ss, compareSuggestions) }
+
+func compareSuggestions(a, b Suggestion) int {
+	if a.Score != b.Score {
+		return cmp.Compare(b.Score, a.Score)
+	}
+	if a.Service.national != b.Service.national {
+		if a.Service.national {
+			return 1
 		}
-		if a.Service.national != b.Service.national {
-			if a.Service.national {
-				return 1
-			}
-			return -1
+		return -1
+	}
+	if a.OtherLanguage != b.OtherLanguage {
+		if a.OtherLanguage {
+			return 1
 		}
-		if a.OtherLanguage != b.OtherLanguage {
-			if a.OtherLanguage {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Compare(a.Service.index, b.Service.index)
-	})
+		return -1
+	}
+	return cmp.Compare(a.Service.index, b.Service.index)
 }

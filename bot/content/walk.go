@@ -191,7 +191,7 @@ func (l *loader) checkOutcomes() {
 			if w == nil {
 				continue
 			}
-			n := len(c.Suggest(w.Profile, lang).Suggestions)
+			n := c.SuggestTop(w.Profile, lang, 0).Total
 			example := describeAnswers(w)
 			if i == 0 {
 				example = "declines every question"
