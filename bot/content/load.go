@@ -34,6 +34,9 @@ type loader struct {
 	brokenFields map[string]bool // fields defined, but with errors
 
 	services []pendingService // catalogue references, resolved once every file is read
+	// byKey finds services by "k:" kind, "t:" tag and "s:" id, for
+	// resolving rules; built once the catalogue is complete
+	byKey map[string][]*Service
 
 	texts []textRef // every text people read, for the style check
 	avoid []avoidWord

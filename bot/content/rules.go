@@ -82,11 +82,35 @@ func (l *loader) resolveRule(r *Rule, n ruleNodes) {
 			l.errorf(n.services[i], fmt.Sprintf("There is no service %q", s), "Services are defined in rules/services/."+didYouMean(s, mapKeys(l.content.services)))
 		}
 	}
-	for _, s := range l.content.Services {
-		if contains(r.Services, s.ID) || (s.Kind != nil && contains(r.Kinds, s.Kind.ID)) || anyIn(s.Tags, r.Tags) {
-			r.targets = append(r.targets, s)
+	// the targets, in catalogue order, through an index: a national
+	// catalogue has thousands of services and a thousand rules
+	if l.byKey == nil {
+		l.byKey = map[string][]*Service{}
+		for _, s := range l.content.Services {
+			l.byKey["s:"+s.ID] = append(l.byKey["s:"+s.ID], s)
+			if s.Kind != nil {
+				l.byKey["k:"+s.Kind.ID] = append(l.byKey["k:"+s.Kind.ID], s)
+			}
+			for _, t := range s.Tags {
+				l.byKey["t:"+t] = append(l.byKey["t:"+t], s)
+			}
 		}
 	}
+	var keys []string
+	for _, id := range r.Services {
+		keys = append(keys, "s:"+id)
+	}
+	for _, k := range r.Kinds {
+		keys = append(keys, "k:"+k)
+	}
+	for _, t := range r.Tags {
+		keys = append(keys, "t:"+t)
+	}
+	for _, k := range keys {
+		r.targets = append(r.targets, l.byKey[k]...)
+	}
+	slices.SortFunc(r.targets, func(a, b *Service) int { return cmp.Compare(a.index, b.index) })
+	r.targets = slices.Compact(r.targets)
 }
 
 func anyIn(a, b []string) bool {
