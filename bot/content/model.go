@@ -31,7 +31,10 @@ type Content struct {
 	// serviceLangs is every language some service is given in; a person's
 	// language outside it (e.g. "other") cannot filter the catalogue.
 	serviceLangs map[string]bool
-	commandWords map[string]commandWord
+	// areaPos and langPos number the areas and languages services name,
+	// for the bits of each service (see indexServices)
+	areaPos, langPos map[string]int
+	commandWords     map[string]commandWord
 }
 
 // Language is one language the content is written in.
@@ -230,6 +233,8 @@ type Service struct {
 	index        int
 	areaSet      map[string]bool
 	languagesSet map[string]bool
+	areaBits     []uint64 // areaSet by Content.areaPos
+	langBits     []uint64 // languagesSet by Content.langPos
 }
 
 // Rule suggests services when its condition holds.

@@ -151,9 +151,51 @@ func (l *loader) finish(profile *contentFile) {
 				Detail: "It will never be shown. Add its kind, one of its tags or its id to a rule's suggest:.", Subject: Range{File: s.File, Start: s.Pos}})
 		}
 	}
+	c.indexServices()
 	if !l.diags.HasErrors() {
 		l.checkOutcomes()
 	}
+}
+
+// indexServices numbers the areas and languages and gives each service
+// theirs as bits, so that ranking thousands of services compares bits
+// rather than looking strings up in maps.
+func (c *Content) indexServices() {
+	c.areaPos, c.langPos = map[string]int{}, map[string]int{}
+	for _, s := range c.Services {
+		for a := range s.areaSet {
+			if _, ok := c.areaPos[a]; !ok {
+				c.areaPos[a] = len(c.areaPos)
+			}
+		}
+		for l := range s.languagesSet {
+			if _, ok := c.langPos[l]; !ok {
+				c.langPos[l] = len(c.langPos)
+			}
+		}
+	}
+	for _, s := range c.Services {
+		s.areaBits = make([]uint64, (len(c.areaPos)+63)/64)
+		for a := range s.areaSet {
+			i := c.areaPos[a]
+			s.areaBits[i/64] |= 1 << (i % 64)
+		}
+		s.langBits = make([]uint64, (len(c.langPos)+63)/64)
+		for l := range s.languagesSet {
+			i := c.langPos[l]
+			s.langBits[i/64] |= 1 << (i % 64)
+		}
+	}
+}
+
+// has reports bit i of bits; -1 is never set.
+func has(bits []uint64, i int) bool { return i >= 0 && bits[i/64]&(1<<(i%64)) != 0 }
+
+func pos(m map[string]int, key string) int {
+	if i, ok := m[key]; ok {
+		return i
+	}
+	return -1
 }
 
 // Suggestion is one service suggested to a person, with the trace of why.
@@ -253,6 +295,7 @@ func (c *Content) rank(p *Profile, lang string, n int) *Result {
 		}
 	}
 	chatLang, _, _ := strings.Cut(lang, "-")
+	areaBit, chatBit := pos(c.areaPos, area), pos(c.langPos, chatLang)
 	for i, s := range c.Services {
 		if !hit[i] || !all && score[i] <= 0 {
 			continue
@@ -262,7 +305,7 @@ func (c *Content) rank(p *Profile, lang string, n int) *Result {
 		switch {
 		case s.Status != "active":
 			reason = "status"
-		case c.areaField != nil && !s.national && (area == "" || !s.areaSet[area]):
+		case c.areaField != nil && !s.national && !has(s.areaBits, areaBit):
 			reason = "area"
 		case len(personLangs) > 0 && !anyIn(personLangs, s.Languages):
 			reason = "language"
@@ -288,7 +331,7 @@ func (c *Content) rank(p *Profile, lang string, n int) *Result {
 			continue
 		}
 		res.Total++
-		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, OtherLanguage: len(personLangs) == 0 && !s.languagesSet[chatLang]}
+		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, OtherLanguage: len(personLangs) == 0 && !has(s.langBits, chatBit)}
 		if all {
 			sg.Rules = chosen[i]
 			sortRules(sg.Rules)
