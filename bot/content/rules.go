@@ -240,17 +240,24 @@ type Result struct {
 // eligibility) and ranks the rest: every one, each with the rules that
 // chose it, and what was left out and why (for staff tools). lang is the
 // language of the conversation.
-func (c *Content) Suggest(p *Profile, lang string) *Result { return c.rank(p, lang, -1) }
+func (c *Content) Suggest(p *Profile, lang string) *Result { return c.rank(p, lang, -1, 0) }
 
 // SuggestTop is Suggest for the best n only (the cards a person is shown),
 // which it finds without ranking the whole catalogue; Excluded is left
 // empty and Total counts every service that would be suggested.
 func (c *Content) SuggestTop(p *Profile, lang string, n int) *Result {
-	return c.rank(p, lang, max(n, 0))
+	return c.rank(p, lang, max(n, 0), 0)
 }
 
-// rank is Suggest (n < 0) and SuggestTop (n ≥ 0).
-func (c *Content) rank(p *Profile, lang string, n int) *Result {
+// countAtLeast counts the services that would be suggested, up to k: the
+// checks of a whole flow ask only "none?" and "fewer than three?".
+func (c *Content) countAtLeast(p *Profile, lang string, k int) int {
+	return c.rank(p, lang, 0, k).Total
+}
+
+// rank is Suggest (n < 0) and SuggestTop (n ≥ 0); with stopAt > 0 it stops
+// counting there.
+func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 	all := n < 0
 	res := &Result{Rules: make([]RuleResult, len(c.Rules))}
 	score := make([]int, len(c.Services))
@@ -331,6 +338,9 @@ func (c *Content) rank(p *Profile, lang string, n int) *Result {
 			continue
 		}
 		res.Total++
+		if stopAt > 0 && res.Total >= stopAt {
+			break
+		}
 		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, OtherLanguage: len(personLangs) == 0 && !has(s.langBits, chatBit)}
 		if all {
 			sg.Rules = chosen[i]

@@ -191,10 +191,13 @@ func (l *loader) checkOutcomes() {
 			if w == nil {
 				continue
 			}
-			n := c.SuggestTop(w.Profile, lang, 0).Total
-			example := describeAnswers(w)
-			if i == 0 {
-				example = "declines every question"
+			if reportedNone && reportedFew {
+				break // both found: the rest could only repeat them
+			}
+			n := c.countAtLeast(w.Profile, lang, 3)
+			example := "declines every question"
+			if i > 0 && (n == 0 && !reportedNone || n > 0 && n < 3 && !reportedFew) {
+				example = describeAnswers(w)
 			}
 			switch {
 			case n == 0 && !reportedNone:
