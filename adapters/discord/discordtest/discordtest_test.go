@@ -580,14 +580,29 @@ func TestInvalidSession(t *testing.T) {
 	s := w.s
 	_, ev := open(t, s, allIntents)
 	s.DisconnectWith(4009) // session timed out: not resumable
-	s.WaitFor(t, waitT, "a new session", func(st *discordtest.State) bool { return st.Identifies() == 2 && st.Ready() })
+	// At least one new session: on a loaded machine discordgo sometimes
+	// closes (1000) and reconnects a few times more before it settles (seen
+	// in CI: five connections in as many seconds), so the count is not exact.
+	s.WaitFor(t, waitT, "a new session", func(st *discordtest.State) bool { return st.Identifies() >= 2 && st.Ready() })
 	cs := s.Connections()
 	if cs[0].CloseCode != 4009 || !cs[1].InvalidSession || cs[1].Resumed || !cs[1].Identified {
 		t.Errorf("connections = %+v", cs)
 	}
-	id := s.SendDM(w.aino, "uusi istunto")
-	if m := next(t, ev.messages, "a DM in the new session"); m.ID != id {
-		t.Errorf("got %s", m.ID)
+	// a DM reaches the bot in the new session (sent again if a reconnect
+	// of discordgo's own lost it: events of a session it ended are lost)
+	for attempt := 0; ; attempt++ {
+		id := s.SendDM(w.aino, fmt.Sprintf("uusi istunto %d", attempt))
+		select {
+		case m := <-ev.messages:
+			if m.ID != id && attempt == 0 {
+				t.Errorf("got %s, want %s", m.ID, id)
+			}
+			return
+		case <-time.After(waitT / 2):
+			if attempt == 3 {
+				t.Fatalf("no DM in the new session after %d tries\n%s", attempt+1, s.Dump())
+			}
+		}
 	}
 }
 
