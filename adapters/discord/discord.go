@@ -35,6 +35,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
+	"polku/adapters/internal/chatqueue"
 	"polku/bot"
 	"polku/bot/content"
 	"polku/bot/handoff"
@@ -95,13 +96,12 @@ type Options struct {
 
 // Adapter connects a Handler to Discord.
 type Adapter struct {
-	h      Handler
-	o      Options
-	dg     *discordgo.Session
-	log    *slog.Logger
-	hashes hashIndex
-	chats  *chats
-	ctx    context.Context // lives as long as Run; for work from handlers
+	h     Handler
+	o     Options
+	dg    *discordgo.Session
+	log   *slog.Logger
+	chats *chatqueue.Queues[string]
+	ctx   context.Context // lives as long as Run; for work from handlers
 
 	mu    sync.Mutex
 	dms   map[string]string // user id → DM channel id
@@ -172,7 +172,7 @@ func New(h Handler, o Options) (*Adapter, error) {
 		// privileged intent: enable it for the bot in the Developer Portal)
 		dg.Identify.Intents |= discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent
 	}
-	a := &Adapter{h: h, o: o, dg: dg, log: o.Logger.With("platform", Platform), chats: newChats(),
+	a := &Adapter{h: h, o: o, dg: dg, log: o.Logger.With("platform", Platform), chats: chatqueue.New[string](),
 		dms: map[string]string{}, asked: map[string]string{}, ready: make(chan struct{})}
 	dg.AddHandler(a.onReady)
 	dg.AddHandler(a.onMessage)
@@ -228,7 +228,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		<-ctx.Done()
 	}
 	// stop taking events, then finish those in hand
-	a.chats.wait()
+	a.chats.Wait()
 	return a.dg.Close()
 }
 

@@ -15,11 +15,11 @@ func (a *Adapter) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		return
 	}
 	if m.GuildID == "" {
-		a.chats.do(m.ChannelID, func() { a.personMessage(a.ctx, m.Message) })
+		a.chats.Do(m.ChannelID, func() { a.personMessage(a.ctx, m.Message) })
 		return
 	}
 	if a.o.Desk != nil {
-		a.chats.do(m.ChannelID, func() { a.threadMessage(a.ctx, m.Message) })
+		a.chats.Do(m.ChannelID, func() { a.threadMessage(a.ctx, m.Message) })
 	}
 }
 
@@ -57,7 +57,7 @@ func (a *Adapter) personComponent(i *discordgo.InteractionCreate) {
 	msg.Lang = a.langHint(i.Locale)
 	a.rememberDM(user.ID, i.ChannelID)
 	pressed := i.Message
-	a.chats.do(i.ChannelID, func() { a.converse(a.ctx, i.ChannelID, msg, pressed) })
+	a.chats.Do(i.ChannelID, func() { a.converse(a.ctx, i.ChannelID, msg, pressed) })
 }
 
 // langHint is the content language of a Discord locale (sv-SE → sv), or
@@ -224,7 +224,7 @@ func (a *Adapter) Deliver(ctx context.Context, ev bot.HandoffEvent) error {
 		return err
 	}
 	var out error
-	<-a.chats.do(ch, func() {
+	a.chats.RunNow(ch, func() {
 		reply, err := a.h.HandoffEvent(ctx, ev)
 		switch {
 		case errors.Is(err, bot.ErrNoCase), errors.Is(err, bot.ErrDuplicate):

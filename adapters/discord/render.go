@@ -1,17 +1,14 @@
 package discord
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
+	"polku/adapters/internal/buttons"
 	"polku/bot"
-	"polku/bot/content"
 )
 
 // maxContent is Discord's limit for a message's text; messages are packed
@@ -20,99 +17,22 @@ const maxContent = 2000
 
 const splitAt = 1900
 
-// Custom ids (at most 100 characters) say what a component means, so a
-// component of an old message is recognised as stale:
+// Custom ids (at most 100 characters) say what a component means: a
+// question's options and commands as package buttons writes them, and
+// these of Discord's own:
 //
-//	a|flow|step|option   an option of a question (a select menu: a|flow|step|)
-//	c|command            a command button (back, start over, …)
-//	h|hash               an option whose ids are too long: a hash, looked
-//	                     up in the content
-//	k|case               Claim, on a case's first message in its thread
-//	e|case               End, in the thread
-//	t|                   the plain text to copy for a client (volunteers)
+//	k|case   Claim, on a case's first message in its thread
+//	e|case   End, in the thread
+//	t|       the plain text to copy for a client (volunteers)
 const maxCustomID = 100
 
-func choiceID(flow, step, option string) string {
-	d := "a|" + flow + "|" + step + "|" + option
-	if len(d) <= maxCustomID {
-		return d
-	}
-	return "h|" + choiceHash(flow, step, option)
-}
+// customIDs writes and reads components' custom ids (see package buttons).
+var customIDs = &buttons.Codec{Max: maxCustomID}
 
-func choiceHash(flow, step, option string) string {
-	h := sha256.Sum256([]byte(flow + "\x00" + step + "\x00" + option))
-	return base64.RawURLEncoding.EncodeToString(h[:18])
-}
-
-// hashIndex finds the choice behind an h| hash, for the content in use.
-type hashIndex struct {
-	mu      sync.Mutex
-	content *content.Content
-	choices map[string]bot.Choice
-}
-
-func (x *hashIndex) lookup(c *content.Content, hash string) (bot.Choice, bool) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.content != c {
-		x.content, x.choices = c, map[string]bot.Choice{}
-		for _, f := range c.Flows {
-			add := func(step, option string) {
-				x.choices[choiceHash(f.ID, step, option)] = bot.Choice{Flow: f.ID, Step: step, Option: option}
-			}
-			for _, s := range f.Steps {
-				for _, o := range s.Options {
-					add(s.ID, o.Value)
-				}
-				add(s.ID, bot.DeclineID)
-				add(s.ID, bot.DoneID)
-			}
-		}
-	}
-	ch, ok := x.choices[hash]
-	return ch, ok
-}
-
-// parseChoice reads a component's custom id and, for a select menu, its
-// values into what the person chose. ok is false for ids Polku did not
-// write: the engine answers those as it answers any stale button.
-func (a *Adapter) parseChoice(id string, values []string) (m bot.Message, ok bool) {
-	kind, rest, _ := strings.Cut(id, "|")
-	switch kind {
-	case "a":
-		parts := strings.SplitN(rest, "|", 3)
-		if len(parts) == 3 {
-			ch := &bot.Choice{Flow: parts[0], Step: parts[1], Option: parts[2]}
-			if parts[2] == "" && len(values) > 0 { // a select menu
-				if len(values) == 1 && !a.multi(parts[0], parts[1]) {
-					ch.Option = values[0]
-				} else {
-					ch.Many = values
-				}
-			}
-			return bot.Message{Choice: ch}, true
-		}
-	case "c":
-		if a.h.Content().Command(rest) != nil {
-			return bot.Message{Command: rest}, true
-		}
-	case "h":
-		if ch, found := a.hashes.lookup(a.h.Content(), rest); found {
-			return bot.Message{Choice: &ch}, true
-		}
-	}
-	return bot.Message{Choice: &bot.Choice{}}, false
-}
-
-// multi reports whether step of flow is a multiple choice.
-func (a *Adapter) multi(flow, step string) bool {
-	if f := a.h.Content().Flow(flow); f != nil {
-		if st := f.Step(step); st != nil {
-			return st.Multi()
-		}
-	}
-	return false
+// parseChoice reads a question's component: its custom id and, for a
+// select menu, the values chosen.
+func (a *Adapter) parseChoice(id string, values []string) (bot.Message, bool) {
+	return customIDs.Parse(a.h.Content(), id, values)
 }
 
 // md escapes text for Discord's markdown, so what staff or people wrote is
@@ -198,7 +118,7 @@ func components(q *bot.Question) []discordgo.MessageComponent {
 	}
 	var rows []discordgo.MessageComponent
 	if len(opts) > maxButtons && len(opts) <= 25 {
-		menu := discordgo.SelectMenu{CustomID: choiceID(q.Flow, q.Step, ""), Placeholder: clipRunes(q.Text, 150)}
+		menu := discordgo.SelectMenu{CustomID: customIDs.Choice(q.Flow, q.Step, ""), Placeholder: clipRunes(q.Text, 150)}
 		if q.Multi {
 			one := 1
 			menu.MinValues, menu.MaxValues = &one, len(opts)
@@ -263,9 +183,9 @@ func short(opts []bot.Option) bool {
 }
 
 func button(q *bot.Question, o bot.Option, style discordgo.ButtonStyle) discordgo.Button {
-	id := choiceID(q.Flow, q.Step, o.ID)
+	id := customIDs.Choice(q.Flow, q.Step, o.ID)
 	if o.Command != "" {
-		id = "c|" + o.Command
+		id = buttons.Command(o.Command)
 	}
 	return discordgo.Button{Label: clipRunes(o.Label, 80), Style: style, CustomID: id}
 }

@@ -77,7 +77,7 @@ func FuzzCustomID(f *testing.F) {
 	for _, fl := range c.Flows {
 		for _, s := range fl.Steps {
 			for _, o := range s.Options {
-				f.Add(choiceID(fl.ID, s.ID, o.Value), "")
+				f.Add(customIDs.Choice(fl.ID, s.ID, o.Value), "")
 			}
 		}
 	}
@@ -95,8 +95,8 @@ func FuzzCustomID(f *testing.F) {
 			t.Fatalf("parseChoice(%q) gave an empty message", id)
 		}
 		if ok && m.Choice != nil && len(vs) == 0 && m.Choice.Option != "" {
-			if again := choiceID(m.Choice.Flow, m.Choice.Step, m.Choice.Option); len(again) > maxCustomID {
-				t.Fatalf("choiceID(%+v) = %d bytes", m.Choice, len(again))
+			if again := customIDs.Choice(m.Choice.Flow, m.Choice.Step, m.Choice.Option); len(again) > maxCustomID {
+				t.Fatalf("customIDs.Choice(%+v) = %d bytes", m.Choice, len(again))
 			}
 		}
 	})
@@ -116,7 +116,7 @@ func TestComponents(t *testing.T) {
 			q := &bot.Question{Flow: fl.ID, Step: s.ID, Multi: s.Multi(), Text: "q"}
 			for _, o := range s.Options {
 				q.Options = append(q.Options, bot.Option{ID: o.Value, Label: o.Label.In("fi")})
-				id := choiceID(fl.ID, s.ID, o.Value)
+				id := customIDs.Choice(fl.ID, s.ID, o.Value)
 				if len(id) > maxCustomID {
 					t.Fatalf("%q is %d bytes", id, len(id))
 				}

@@ -71,7 +71,7 @@ func (a *Adapter) volunteerStart(i *discordgo.InteractionCreate) {
 		a.log.Warn("slash command not acknowledged", "err", errText(err))
 		return
 	}
-	a.chats.do("v:"+user.ID, func() {
+	a.chats.Do("v:"+user.ID, func() {
 		ctx := a.ctx
 		// a new client: nothing of the previous one is kept
 		if err := a.h.Forget(ctx, VolunteerPlatform, user.ID); err != nil {
@@ -101,7 +101,7 @@ func (a *Adapter) volunteerComponent(i *discordgo.InteractionCreate) {
 	msg, _ := a.parseChoice(data.CustomID, data.Values)
 	msg.Platform, msg.User, msg.UpdateID = VolunteerPlatform, user.ID, i.ID
 	msg.Lang = a.langHint(i.Locale)
-	a.chats.do("v:"+user.ID, func() { a.volunteerTurn(a.ctx, i, msg) })
+	a.chats.Do("v:"+user.ID, func() { a.volunteerTurn(a.ctx, i, msg) })
 }
 
 // volunteerTurn runs one message of a volunteer's flow and shows the reply
@@ -180,7 +180,7 @@ func (a *Adapter) copyText(i *discordgo.InteractionCreate) {
 		a.log.Debug("copy not acknowledged", "err", errText(err))
 		return
 	}
-	a.chats.do("v:"+user.ID, func() {
+	a.chats.Do("v:"+user.ID, func() {
 		ctx := a.ctx
 		r, err := a.h.Handle(ctx, bot.Message{Platform: VolunteerPlatform, User: user.ID, UpdateID: i.ID,
 			Choice: &bot.Choice{Flow: VolunteerFlow, Step: bot.EndStep, Option: bot.AgainID}})

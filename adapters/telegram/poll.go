@@ -72,7 +72,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 				continue // in hand already, or handled
 			}
 			fresh++
-			a.chats.do(chatOf(u), func() { inHand.finish(u.UpdateID, a.handle(work, u)) })
+			a.chats.Do(chatOf(u), func() { inHand.finish(u.UpdateID, a.handle(work, u)) })
 		}
 		if _, busy := inHand.offset(); busy && fresh == 0 {
 			// only updates in hand came back: asking again at once would
@@ -80,7 +80,7 @@ func (a *Adapter) poll(ctx context.Context) error {
 			inHand.waitChange(ctx, 500*time.Millisecond)
 		}
 	}
-	a.chats.wait()
+	a.chats.Wait()
 	offset, _ := inHand.offset()
 	a.confirm(work, offset)
 	return nil

@@ -1,19 +1,16 @@
 package telegram
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"html"
 	"strings"
-	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"polku/adapters/internal/buttons"
 	"polku/bot"
-	"polku/bot/content"
 )
 
 // maxMessage is Telegram's limit for a message's text, in UTF-16 code units
@@ -23,84 +20,11 @@ const maxMessage = 4096
 
 const splitAt = 3800
 
-// Callback data (at most 64 bytes) says which option of which question a
-// button answers, so a button from an old message is recognised as stale:
-//
-//	a|flow|step|option   an option of a question
-//	c|command            a command button (back, start over, …)
-//	h|hash               an option whose ids are too long for 64 bytes: a
-//	                     hash, looked up in the content (the same on every
-//	                     replica, and after a restart)
+// maxCallbackData is Telegram's limit for a button's callback data.
 const maxCallbackData = 64
 
-func choiceData(flow, step, option string) string {
-	d := "a|" + flow + "|" + step + "|" + option
-	if len(d) <= maxCallbackData {
-		return d
-	}
-	return "h|" + choiceHash(flow, step, option)
-}
-
-func choiceHash(flow, step, option string) string {
-	h := sha256.Sum256([]byte(flow + "\x00" + step + "\x00" + option))
-	return base64.RawURLEncoding.EncodeToString(h[:18]) // 24 characters
-}
-
-// hashIndex finds the choice behind an h| hash, for the content in use.
-type hashIndex struct {
-	mu      sync.Mutex
-	content *content.Content
-	choices map[string]bot.Choice
-}
-
-func (x *hashIndex) lookup(c *content.Content, hash string) (bot.Choice, bool) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.content != c {
-		x.content, x.choices = c, map[string]bot.Choice{}
-		for _, f := range c.Flows {
-			add := func(step, option string) {
-				x.choices[choiceHash(f.ID, step, option)] = bot.Choice{Flow: f.ID, Step: step, Option: option}
-			}
-			for _, s := range f.Steps {
-				for _, o := range s.Options {
-					add(s.ID, o.Value)
-				}
-				add(s.ID, bot.DeclineID)
-				add(s.ID, bot.DoneID)
-			}
-			add(bot.EndStep, bot.AgainID)
-		}
-		for _, l := range c.Languages {
-			x.choices[choiceHash("", bot.LanguageStep, l.Code)] = bot.Choice{Step: bot.LanguageStep, Option: l.Code}
-		}
-	}
-	ch, ok := x.choices[hash]
-	return ch, ok
-}
-
-// parseData reads callback data into what the button means. ok is false
-// for data Polku did not write (or wrote for content long gone): the
-// engine then answers as for any stale button.
-func (a *Adapter) parseData(data string) (m bot.Message, ok bool) {
-	kind, rest, _ := strings.Cut(data, "|")
-	switch kind {
-	case "a":
-		parts := strings.SplitN(rest, "|", 3)
-		if len(parts) == 3 {
-			return bot.Message{Choice: &bot.Choice{Flow: parts[0], Step: parts[1], Option: parts[2]}}, true
-		}
-	case "c":
-		if a.h.Content().Command(rest) != nil {
-			return bot.Message{Command: rest}, true
-		}
-	case "h":
-		if ch, found := a.hashes.lookup(a.h.Content(), rest); found {
-			return bot.Message{Choice: &ch}, true
-		}
-	}
-	return bot.Message{Choice: &bot.Choice{}}, false
-}
+// callbacks writes and reads buttons' callback data (see package buttons).
+var callbacks = &buttons.Codec{Max: maxCallbackData}
 
 func esc(s string) string { return html.EscapeString(s) }
 
@@ -177,9 +101,9 @@ func keyboard(q *bot.Question) tgbotapi.InlineKeyboardMarkup {
 
 func buttonData(q *bot.Question, o bot.Option) string {
 	if o.Command != "" {
-		return "c|" + o.Command
+		return buttons.Command(o.Command)
 	}
-	return choiceData(q.Flow, q.Step, o.ID)
+	return callbacks.Choice(q.Flow, q.Step, o.ID)
 }
 
 // suggestionsHTML renders the suggestions as blocks of HTML, each complete

@@ -1,14 +1,12 @@
 package telegram
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -44,15 +42,14 @@ func naughty(t testing.TB) []string {
 // found in the content.
 func TestCallbackData(t *testing.T) {
 	c := builtin(t)
-	a := &Adapter{h: contentOnly{c}}
 	for _, f := range c.Flows {
 		for _, s := range f.Steps {
 			for _, o := range append(s.Options, &content.Option{Value: bot.DeclineID}, &content.Option{Value: bot.DoneID}) {
-				d := choiceData(f.ID, s.ID, o.Value)
+				d := callbacks.Choice(f.ID, s.ID, o.Value)
 				if len(d) > maxCallbackData {
 					t.Fatalf("data %q is %d bytes", d, len(d))
 				}
-				m, ok := a.parseData(d)
+				m, ok := callbacks.Parse(c, d, nil)
 				if ch := m.Choice; !ok || ch.Flow != f.ID || ch.Step != s.ID || ch.Option != o.Value {
 					t.Errorf("parseData(%q) = %+v, %v", d, m.Choice, ok)
 				}
@@ -60,33 +57,22 @@ func TestCallbackData(t *testing.T) {
 		}
 	}
 	long := strings.Repeat("x", 40)
-	d := choiceData(long, long, long)
+	d := callbacks.Choice(long, long, long)
 	if !strings.HasPrefix(d, "h|") || len(d) > maxCallbackData {
 		t.Errorf("long ids gave %q", d)
 	}
-	if _, ok := a.parseData(d); ok {
+	if _, ok := callbacks.Parse(c, d, nil); ok {
 		t.Errorf("a hash of ids the content does not have was accepted")
 	}
 	for _, bad := range []string{"", "a|", "a|x|y", "c|nonsense", "h|nope", "zzz", "a|||"} {
-		m, _ := a.parseData(bad)
+		m, _ := callbacks.Parse(c, bad, nil)
 		if m.Choice == nil && m.Command == "" {
 			t.Errorf("parseData(%q) gave an empty message", bad)
 		}
 	}
-	if m, ok := a.parseData("c|back"); !ok || m.Command != content.CmdBack {
+	if m, ok := callbacks.Parse(c, "c|back", nil); !ok || m.Command != content.CmdBack {
 		t.Errorf("c|back = %+v, %v", m, ok)
 	}
-}
-
-type contentOnly struct{ c *content.Content }
-
-func (h contentOnly) Content() *content.Content { return h.c }
-func (contentOnly) Handle(context.Context, bot.Message) (bot.Reply, error) {
-	return bot.Reply{}, errors.New("not here")
-}
-func (contentOnly) Forget(context.Context, string, string) error { return nil }
-func (contentOnly) HandoffEvent(context.Context, bot.HandoffEvent) (bot.Reply, error) {
-	return bot.Reply{}, errors.New("not here")
 }
 
 // TestKeyboard: short labels two to a row, long ones alone; Done, "I'd
@@ -215,42 +201,6 @@ func TestPack(t *testing.T) {
 	}
 	if !utf8.ValidString(all.String()) {
 		t.Errorf("a split cut a character")
-	}
-}
-
-// TestChatsOrder: one chat's work runs in the order it came, different
-// chats' work runs side by side.
-func TestChatsOrder(t *testing.T) {
-	c := newChats()
-	var mu sync.Mutex
-	got := map[int64][]int{}
-	block := make(chan struct{})
-	started := make(chan struct{})
-	c.do(99, func() { close(started); <-block }) // chat 99 is stuck ...
-	<-started
-	var dones []<-chan struct{}
-	for i := range 100 {
-		chat := int64(i % 4)
-		dones = append(dones, c.do(chat, func() {
-			mu.Lock()
-			got[chat] = append(got[chat], i)
-			mu.Unlock()
-		}))
-	}
-	for _, d := range dones {
-		<-d // ... and the others finish all the same
-	}
-	close(block)
-	c.wait()
-	for chat, order := range got {
-		for j := 1; j < len(order); j++ {
-			if order[j] < order[j-1] {
-				t.Errorf("chat %d ran %v: out of order", chat, order)
-			}
-		}
-		if len(order) != 25 {
-			t.Errorf("chat %d ran %d jobs, want 25", chat, len(order))
-		}
 	}
 }
 

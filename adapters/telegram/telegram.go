@@ -14,6 +14,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"polku/adapters/internal/chatqueue"
 	"polku/bot"
 	"polku/bot/content"
 )
@@ -76,13 +77,12 @@ type Options struct {
 
 // Adapter connects a Handler to Telegram.
 type Adapter struct {
-	h      Handler
-	o      Options
-	api    *api
-	self   tgbotapi.User
-	log    *slog.Logger
-	chats  *chats
-	hashes hashIndex
+	h     Handler
+	o     Options
+	api   *api
+	self  tgbotapi.User
+	log   *slog.Logger
+	chats *chatqueue.Queues[int64]
 
 	// asked is the message that shows each chat's open question with its
 	// buttons: when the person types the answer instead, that message is
@@ -141,7 +141,7 @@ func New(ctx context.Context, h Handler, o Options) (*Adapter, error) {
 	if o.PerSecond < 0 {
 		rate.interval = 0
 	}
-	a := &Adapter{h: h, o: o, log: o.Logger.With("platform", Platform), chats: newChats(),
+	a := &Adapter{h: h, o: o, log: o.Logger.With("platform", Platform), chats: chatqueue.New[int64](),
 		groups: map[int64]bool{}, failing: map[int]time.Time{}, asked: asked{m: map[int64]int{}},
 		commandRetry: 30 * time.Second}
 	// The library's constructor calls getMe without a context; build the
@@ -332,7 +332,7 @@ func (a *Adapter) callback(ctx context.Context, u tgbotapi.Update) error {
 		a.answerCallback(ctx, q.ID, "")
 		return nil
 	}
-	msg, _ := a.parseData(q.Data)
+	msg, _ := callbacks.Parse(a.h.Content(), q.Data, nil)
 	msg.Lang = languageHint(a.h.Content(), q.From.LanguageCode)
 	return a.converse(ctx, u, q.Message.Chat.ID, q.From.ID, msg, q)
 }
@@ -542,7 +542,7 @@ func (a *Adapter) Deliver(ctx context.Context, ev bot.HandoffEvent) error {
 		return nil // not a Telegram id: nothing could ever deliver it
 	}
 	var out error
-	a.chats.runNow(chat, func() {
+	a.chats.RunNow(chat, func() {
 		reply, err := a.h.HandoffEvent(ctx, ev)
 		switch {
 		case errors.Is(err, bot.ErrNoCase), errors.Is(err, bot.ErrDuplicate):

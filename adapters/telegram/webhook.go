@@ -69,7 +69,7 @@ func (a *Adapter) serveWebhook(ctx context.Context) error {
 	if err := srv.Shutdown(shutdown); err != nil {
 		a.log.Warn("webhook shutdown", "err", err)
 	}
-	a.chats.wait()
+	a.chats.Wait()
 	return nil
 }
 
@@ -122,7 +122,7 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 	reply := &webhookReply{}
 	ctx = context.WithValue(ctx, webhookReplyKey{}, reply)
 	var err error
-	a.chats.runNow(chatOf(u), func() { err = a.handle(ctx, u) })
+	a.chats.RunNow(chatOf(u), func() { err = a.handle(ctx, u) })
 	if r.Context().Err() != nil {
 		return // Telegram hung up; it will post the update again (a duplicate then)
 	}

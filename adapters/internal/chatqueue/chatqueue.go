@@ -1,22 +1,26 @@
-package telegram
+// Package chatqueue runs work for each chat in order, and the work of
+// different chats in parallel: a person's taps must be handled one after
+// another, but one person waiting for the platform must not hold up anyone
+// else. The platform adapters share it.
+package chatqueue
 
 import "sync"
 
-// chats runs work for each chat in order, and the work of different chats
-// in parallel: a person's taps must be handled one after another, but one
-// person waiting for Telegram must not hold up anyone else.
-type chats struct {
+// Queues holds a queue per chat with work in hand; an idle chat costs
+// nothing. The zero value is not usable: call New.
+type Queues[K comparable] struct {
 	mu     sync.Mutex
-	queues map[int64]*queue
+	queues map[K]*queue
 	wg     sync.WaitGroup
 }
 
 type queue struct{ jobs []func() }
 
-func newChats() *chats { return &chats{queues: map[int64]*queue{}} }
+// New returns empty queues.
+func New[K comparable]() *Queues[K] { return &Queues[K]{queues: map[K]*queue{}} }
 
-// do queues fn for chat; done is closed when it has run.
-func (c *chats) do(chat int64, fn func()) (done <-chan struct{}) {
+// Do queues fn for chat; done is closed when it has run.
+func (c *Queues[K]) Do(chat K, fn func()) (done <-chan struct{}) {
 	d := make(chan struct{})
 	job := func() { defer close(d); fn() }
 	c.mu.Lock()
@@ -34,11 +38,11 @@ func (c *chats) do(chat int64, fn func()) (done <-chan struct{}) {
 	return d
 }
 
-// runNow runs fn for chat in the caller's goroutine when nothing of the
+// RunNow runs fn for chat in the caller's goroutine when nothing of the
 // chat is queued or running (the common case: no new goroutine, no hand-
 // off), and otherwise queues it behind the chat's work and waits for it.
 // Work queued for the chat meanwhile is then run here too, in order.
-func (c *chats) runNow(chat int64, fn func()) {
+func (c *Queues[K]) RunNow(chat K, fn func()) {
 	c.mu.Lock()
 	if q, busy := c.queues[chat]; busy {
 		d := make(chan struct{})
@@ -55,9 +59,8 @@ func (c *chats) runNow(chat int64, fn func()) {
 	c.run(chat, q)
 }
 
-// run works through one chat's queue; it ends when the queue is empty, so
-// idle chats cost nothing.
-func (c *chats) run(chat int64, q *queue) {
+// run works through one chat's queue; it ends when the queue is empty.
+func (c *Queues[K]) run(chat K, q *queue) {
 	defer c.wg.Done()
 	for {
 		c.mu.Lock()
@@ -73,5 +76,5 @@ func (c *chats) run(chat int64, q *queue) {
 	}
 }
 
-// wait returns once all queued work has run.
-func (c *chats) wait() { c.wg.Wait() }
+// Wait returns once all queued work has run.
+func (c *Queues[K]) Wait() { c.wg.Wait() }
