@@ -202,16 +202,8 @@ func (e *Engine) Forget(ctx context.Context, platform, user string) error {
 // its base language too (en-US → en), or the content's default.
 func pickLang(c *content.Content, candidates ...string) string {
 	for _, l := range candidates {
-		l = strings.ToLower(strings.TrimSpace(l))
-		if l == "" {
-			continue
-		}
-		if c.Language(l) {
-			return l
-		}
-		l = strings.ReplaceAll(l, "_", "-")
-		if base, _, ok := strings.Cut(l, "-"); ok && c.Language(base) {
-			return base
+		if code := c.MatchLanguage(l); code != "" {
+			return code
 		}
 	}
 	return c.Languages[0].Code

@@ -293,11 +293,7 @@ func discordLocales(code string) []discordgo.Locale {
 // volunteers' language.
 func (a *Adapter) lang(locale discordgo.Locale) string {
 	c := a.h.Content()
-	code := strings.ToLower(string(locale))
-	if base, _, ok := strings.Cut(code, "-"); ok {
-		code = base
-	}
-	if code != "" && c.Language(code) {
+	if code := c.MatchLanguage(string(locale)); code != "" {
 		return code
 	}
 	if a.o.Lang != "" && c.Language(a.o.Lang) {

@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -63,14 +62,7 @@ func (a *Adapter) personComponent(i *discordgo.InteractionCreate) {
 // langHint is the content language of a Discord locale (sv-SE → sv), or
 // "" when the content has none: the engine then keeps its default.
 func (a *Adapter) langHint(locale discordgo.Locale) string {
-	code := strings.ToLower(string(locale))
-	if base, _, ok := strings.Cut(code, "-"); ok {
-		code = base
-	}
-	if code != "" && a.h.Content().Language(code) {
-		return code
-	}
-	return ""
+	return a.h.Content().MatchLanguage(string(locale))
 }
 
 func (a *Adapter) converse(ctx context.Context, channel string, msg bot.Message, pressed *discordgo.Message) {

@@ -300,16 +300,7 @@ func languageOf(c *content.Content, code string) string {
 
 // languageHint is the content language a Telegram language_code (an IETF
 // tag such as en-GB or sv-FI) names, or "" when the content has none.
-func languageHint(c *content.Content, code string) string {
-	code = strings.ToLower(code)
-	if c.Language(code) {
-		return code
-	}
-	if base, _, ok := strings.Cut(code, "-"); ok && c.Language(base) {
-		return base
-	}
-	return ""
-}
+func languageHint(c *content.Content, code string) string { return c.MatchLanguage(code) }
 
 // membership forgets a person who blocked the bot: Telegram tells with a
 // my_chat_member update whose new status is "kicked".

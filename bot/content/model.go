@@ -281,6 +281,23 @@ func (c *Content) Service(id string) *Service { return c.services[id] }
 func (c *Content) Message(key, lang string) string { return c.messages[key].In(lang) }
 
 // Language reports whether code is one of the content's languages.
+// MatchLanguage is the content language a platform's or a locale's tag
+// names — itself, or its base language (en-GB and en_US are en) — or ""
+// when the content has none.
+func (c *Content) MatchLanguage(tag string) string {
+	tag = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(tag)), "_", "-")
+	if tag == "" {
+		return ""
+	}
+	if c.Language(tag) {
+		return tag
+	}
+	if base, _, ok := strings.Cut(tag, "-"); ok && c.Language(base) {
+		return base
+	}
+	return ""
+}
+
 func (c *Content) Language(code string) bool {
 	for _, l := range c.Languages {
 		if l.Code == code {
