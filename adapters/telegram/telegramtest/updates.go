@@ -130,9 +130,11 @@ func (s *Server) getUpdates(ctx context.Context, p map[string]string) response {
 	}
 	me := &poller{stop: make(chan struct{})}
 	st.poller = me
+	s.changedLocked() // Polling changed: a waiter may be waiting for it
 	defer func() {
 		if st.poller == me {
 			st.poller = nil
+			s.changedLocked()
 		}
 	}()
 	var expire <-chan time.Time
