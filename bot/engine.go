@@ -123,6 +123,8 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 		t := &turn{e: e, c: c, s: s, msg: msg, tooLong: tooLong, now: now, caseID: caseID}
 		save := t.run(cmd, arg, cmdLang, now)
 		reply, act = t.reply, t.act
+		reply.PrevUpdate = s.lastSeen()
+		reply.LastUpdate = reply.PrevUpdate
 		if e.counter != nil {
 			events = t.events(fresh, cmd, now)
 		}
@@ -130,6 +132,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 			return errNoChange
 		}
 		s.remember(msg.UpdateID)
+		reply.LastUpdate = s.lastSeen()
 		s.Updated = now.Unix()
 		return nil
 	})

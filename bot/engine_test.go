@@ -783,6 +783,28 @@ func TestRecentUpdateIds(t *testing.T) {
 	}
 }
 
+// TestReplyUpdates: a reply names the session's last update before and
+// after it — what lets an adapter with several replicas tell whether its
+// own memory of a chat is still current. An update that saves nothing
+// leaves the session where it was.
+func TestReplyUpdates(t *testing.T) {
+	c := newConv(t, baseContent(t))
+	for _, step := range []struct {
+		m          bot.Message
+		prev, last string
+	}{
+		{bot.Message{Text: "/start", UpdateID: "u1"}, "", "u1"},
+		{bot.Message{Text: "/apua", UpdateID: "u2"}, "u1", "u1"}, // help saves nothing
+		{bot.Message{Text: "1", UpdateID: "u3"}, "u1", "u3"},
+		{bot.Message{Text: "1", UpdateID: "u4"}, "u3", "u4"},
+	} {
+		r := c.send(step.m)
+		if r.PrevUpdate != step.prev || r.LastUpdate != step.last {
+			t.Errorf("%q (%s): PrevUpdate %q, LastUpdate %q; want %q and %q", step.m.Text+step.m.Command, step.m.UpdateID, r.PrevUpdate, r.LastUpdate, step.prev, step.last)
+		}
+	}
+}
+
 // TestStartAnotherFlow: a first contact or a restart may name the flow to
 // begin (a volunteer's flow, a test of another flow); an unknown name
 // falls back to the content's start flow.

@@ -104,6 +104,7 @@ func (e *Engine) HandoffEvent(ctx context.Context, ev HandoffEvent) (Reply, erro
 			}
 			t.note(t.say("handoff_from") + "\n" + text)
 			reply = t.reply
+			reply.PrevUpdate, reply.LastUpdate = s.lastSeen(), s.lastSeen()
 			return errNoChange
 		case HandoffEnded:
 			s.Handoff = nil
@@ -127,6 +128,7 @@ func (e *Engine) HandoffEvent(ctx context.Context, ev HandoffEvent) (Reply, erro
 		}
 		s.Updated = now.Unix()
 		reply = t.reply
+		reply.PrevUpdate, reply.LastUpdate = s.lastSeen(), s.lastSeen()
 		return nil
 	})
 	switch {

@@ -59,6 +59,14 @@ type Reply struct {
 	// Redraw says Question replaces the question on screen instead of
 	// being sent anew (an option was ticked in a multiple choice).
 	Redraw bool
+	// PrevUpdate and LastUpdate are the update the session had last
+	// remembered before this one came, and after it was handled (this
+	// one's id when it changed the session). An adapter that keeps
+	// something of a chat in its own memory — the message showing the open
+	// question — keeps LastUpdate with it and trusts it only while the
+	// next reply's PrevUpdate is the same: with several replicas behind a
+	// webhook, another replica may have talked with the person meanwhile.
+	PrevUpdate, LastUpdate string
 }
 
 // Answered describes an answered question.

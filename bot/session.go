@@ -65,6 +65,14 @@ const seenLimit = 8
 
 func (s *Session) seen(id string) bool { return id != "" && slices.Contains(s.Seen, id) }
 
+// lastSeen is the last update remembered, "" when none is.
+func (s *Session) lastSeen() string {
+	if len(s.Seen) == 0 {
+		return ""
+	}
+	return s.Seen[len(s.Seen)-1]
+}
+
 func (s *Session) remember(id string) {
 	if id == "" {
 		return

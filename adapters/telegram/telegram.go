@@ -142,7 +142,7 @@ func New(ctx context.Context, h Handler, o Options) (*Adapter, error) {
 		rate.interval = 0
 	}
 	a := &Adapter{h: h, o: o, log: o.Logger.With("platform", Platform), chats: chatqueue.New[int64](),
-		groups: map[int64]bool{}, failing: map[int]time.Time{}, asked: asked{m: map[int64]int{}},
+		groups: map[int64]bool{}, failing: map[int]time.Time{}, asked: asked{m: map[int64]askedMsg{}},
 		commandRetry: 30 * time.Second}
 	// The library's constructor calls getMe without a context; build the
 	// template by hand and make the call through our client instead.
@@ -402,12 +402,12 @@ func (a *Adapter) forgetFailure(update int) {
 // tick in a multiple choice, its buttons redrawn), the notes, the
 // suggestions, and the next question with its buttons.
 func (a *Adapter) send(ctx context.Context, chat int64, r bot.Reply, q *tgbotapi.CallbackQuery) error {
-	prev, open := a.asked.take(chat)
+	prev, open := a.asked.take(chat, r.PrevUpdate)
 	if open && q != nil && q.Message != nil && q.Message.MessageID == prev {
 		open = false // the pressed message itself: edited below
-		if r.Redraw {
-			a.asked.set(chat, prev) // a tick: the question stays open
-		}
+	}
+	if r.Redraw && q != nil && q.Message != nil {
+		a.asked.set(chat, q.Message.MessageID, r.LastUpdate) // a tick: the question stays open
 	}
 	if open && (r.Answered != nil || r.Question != nil && !r.Redraw) {
 		// the open question's buttons go: answered by typing, or replaced
@@ -424,7 +424,7 @@ func (a *Adapter) send(ctx context.Context, chat int64, r bot.Reply, q *tgbotapi
 			a.log.Debug("open question not updated", "err", err)
 		}
 	} else if open {
-		a.asked.set(chat, prev) // still open
+		a.asked.set(chat, prev, r.LastUpdate) // still open
 	}
 	if q != nil && q.Message != nil {
 		switch {
@@ -469,7 +469,7 @@ func (a *Adapter) send(ctx context.Context, chat int64, r bot.Reply, q *tgbotapi
 		kb := keyboard(r.Question)
 		id, err := a.sendHTML(ctx, chat, questionHTML(r.Question), &kb)
 		if err == nil && len(kb.InlineKeyboard) > 0 {
-			a.asked.set(chat, id)
+			a.asked.set(chat, id, r.LastUpdate)
 		}
 		return err
 	}
@@ -497,28 +497,40 @@ func (a *Adapter) sendHTML(ctx context.Context, chat int64, text string, kb *tgb
 
 // asked remembers, per chat, the message with the open question. It is
 // only polish (a restart forgets it), so it is bounded by forgetting all.
+// With each message it keeps the session's last update when it was asked
+// (Reply.LastUpdate): if the person's next update finds the session at
+// another one, another replica has talked with them since, and the
+// message remembered here is no longer the open question — editing it
+// would overwrite an old answer.
 type asked struct {
 	mu sync.Mutex
-	m  map[int64]int
+	m  map[int64]askedMsg
+}
+
+type askedMsg struct {
+	msg   int
+	after string
 }
 
 const maxAsked = 100_000
 
-func (x *asked) set(chat int64, msg int) {
+func (x *asked) set(chat int64, msg int, after string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if len(x.m) >= maxAsked {
 		clear(x.m)
 	}
-	x.m[chat] = msg
+	x.m[chat] = askedMsg{msg, after}
 }
 
-func (x *asked) take(chat int64) (int, bool) {
+// take returns and forgets the chat's open question, if the session is
+// still where it was when it was asked (at update after).
+func (x *asked) take(chat int64, after string) (int, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	id, ok := x.m[chat]
+	q, ok := x.m[chat]
 	delete(x.m, chat)
-	return id, ok
+	return q.msg, ok && q.after == after
 }
 
 // Deliver tells a person in Telegram what happened on the volunteers' side:

@@ -32,7 +32,8 @@ func init() {
 }
 
 const loadHelp = `Usage: polku load [--n N] [--k K] [--warmup D] [--duration D] [--seed S]
-                  [--redis URL] [--content DIR] [--json] [fault flags]
+                  [--redis URL] [--content DIR] [--replicas R [--spread same]]
+                  [--json] [fault flags]
 
 Simulates N people talking to Polku at once, each going through the flow K
 times, through the real Telegram adapter (its webhook handler, fed in this
@@ -64,6 +65,13 @@ sends its next update as soon as the last one is answered (or after
 the figures — by Little's law the mean time round a person's loop is N
 divided by the updates per second.
 
+With --replicas, R bots run side by side in this process — each its own
+adapter, engine and Redis client, as R replicas behind a webhook — and
+share only Redis and the Bot API. With --spread split each person always
+talks to the same replica; with --spread same a person's updates go to
+the replicas in turn, so each replica keeps meeting sessions another has
+changed. The same checks show whether any answer was lost or doubled.
+
 The Redis figures assume nobody else uses that Redis meanwhile. The
 people's sessions are deleted at the end; the day's statistics stay (under
 the --redis-prefix, polku-load: by default). No POLKU_KEY_SECRET is needed:
@@ -77,6 +85,7 @@ logged): the figures say how much; 2 for a mistake in the flags.
 Examples:
   polku load --n 50 --k 2
   polku load --n 500 --k 4 --warmup 1s --redis redis://localhost:6379 --redis-prefix load1:
+  polku load --n 500 --replicas 2 --spread same --redis redis://localhost:6379
   polku load --n 50 --duration 10s --store-latency 1ms --store-errors 0.01 --json
   polku load --content path/to/dir --n 10 --api-errors 0.001
 
@@ -97,6 +106,8 @@ type loadOptions struct {
 	storeLatency     time.Duration
 	storeErrors      float64
 	think            time.Duration
+	replicas         int
+	spread           string // split or same: how the people are spread over the replicas
 }
 
 func runLoad(ctx context.Context, inv invocation) error {
@@ -128,6 +139,8 @@ func runLoad(ctx context.Context, inv invocation) error {
 	fs.DurationVar(&o.storeLatency, "store-latency", 0, "make each store call take this much longer")
 	fs.Float64Var(&o.storeErrors, "store-errors", 0, "fail this fraction of store calls (the update is refused; people post it again)")
 	fs.DurationVar(&o.think, "think", 0, "how long each person pauses before each update (0: none, each update right after the last reply)")
+	fs.IntVar(&o.replicas, "replicas", 1, "run this many bots, each with its own adapter, engine and Redis client, sharing one Redis (needs --redis)")
+	fs.StringVar(&o.spread, "spread", "split", "with --replicas: split (each person always talks to the same replica) or same (each person's updates go to the replicas in turn)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file (go tool pprof)")
 	memProfile := fs.String("memprofile", "", "write an allocation profile to this file at the end")
 	sc := storeFlags(fs, getenv)
@@ -151,6 +164,12 @@ func runLoad(ctx context.Context, inv invocation) error {
 		return usageError{msg: "durations cannot be negative"}
 	case o.duration > 0 && o.warmup >= o.duration:
 		return usageError{msg: fmt.Sprintf("--warmup %s is not shorter than --duration %s: nothing would be measured", o.warmup, o.duration)}
+	case o.replicas < 1 || o.replicas > 64:
+		return usageError{msg: fmt.Sprintf("--replicas %d: give a number of replicas between 1 and 64", o.replicas)}
+	case o.replicas > 1 && sc.redis == "":
+		return usageError{msg: "--replicas: replicas share their sessions through Redis; give --redis too (or set REDIS_URL)"}
+	case o.spread != "split" && o.spread != "same":
+		return usageError{msg: fmt.Sprintf("--spread %q: write split (each person stays with one replica) or same (each update goes to the next replica)", o.spread)}
 	case o.apiErrors < 0 || o.apiErrors > 1 || o.storeErrors < 0 || o.storeErrors > 1:
 		return usageError{msg: "--api-errors and --store-errors are fractions between 0 and 1, e.g. 0.01"}
 	}
@@ -212,10 +231,10 @@ type loadRun struct {
 	contentName string
 	engine      *bot.Engine
 	api         *fakeAPI
-	handler     http.Handler
+	handlers    []http.Handler // one per replica
 	header      http.Header
 	url         *url.URL
-	faulty      *faultyStore
+	faulty      []*faultyStore
 	log         *logCounter
 	trips       *tripCounter
 	sc          *storeConfig
@@ -243,28 +262,6 @@ type loadRun struct {
 func newLoadRun(ctx context.Context, c *content.Content, sc *storeConfig, o loadOptions) (*loadRun, error) {
 	r := &loadRun{o: o, k: o.k, seed: o.seed, content: c, sc: sc, log: &logCounter{}}
 	log := slog.New(r.log)
-	st, ttl, closeStore, err := sc.open(ctx, log)
-	if err != nil {
-		return nil, err
-	}
-	r.store = st
-	if sc.client != nil {
-		r.trips = &tripCounter{}
-		sc.client.AddHook(r.trips)
-		r.redisStore, _ = st.(*store.Redis)
-	}
-	counter, closeCounter, err := sc.openCounter(log)
-	if err != nil {
-		closeStore()
-		return nil, err
-	}
-	r.close = func() { closeCounter(); closeStore() }
-	es := st
-	if o.storeLatency > 0 || o.storeErrors > 0 {
-		r.faulty = &faultyStore{Store: st, latency: o.storeLatency, errRate: o.storeErrors}
-		es = r.faulty
-	}
-	r.engine = bot.New(c, es, bot.Options{Logger: log, SessionTTL: ttl, Counter: counter})
 	// chat ids no real person has, and new ones each run, so that a
 	// session left in Redis by an earlier run is never met
 	base := int64(9_000_000_000_000) + mrand.Int64N(1_000_000)*1_000_000
@@ -272,19 +269,65 @@ func newLoadRun(ctx context.Context, c *content.Content, sc *storeConfig, o load
 	var secret [16]byte
 	rand.Read(secret[:])
 	hexSecret := hex.EncodeToString(secret[:])
-	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	a, err := telegram.New(setupCtx, r.engine, telegram.Options{Token: "1000001:polku-load", APIURL: "http://bot-api.polku-load.invalid",
-		WebhookSecret: hexSecret, PerSecond: -1, Logger: log,
-		// as the adapter's own default client: the request timeout is part of the path
-		HTTPClient: &http.Client{Transport: r.api}}) // the adapter bounds each call itself
-	if err != nil {
-		r.close()
-		return nil, fmt.Errorf("the Telegram adapter: %w", err)
-	}
-	r.handler = a.Handler()
 	r.header = http.Header{"X-Telegram-Bot-Api-Secret-Token": {hexSecret}, "Content-Type": {"application/json"}}
 	r.url = &url.URL{Scheme: "https", Host: "polku.load.invalid", Path: "/telegram"}
+	var closers []func()
+	r.close = func() {
+		for _, f := range closers {
+			f()
+		}
+	}
+	// Each replica is a whole bot: its own Redis client (and pool and
+	// batches), counter, engine and adapter, with its own memory of open
+	// questions. They share only Redis and the Bot API, as replicas
+	// behind a webhook's load balancer do.
+	for range max(o.replicas, 1) {
+		st, ttl, closeStore, err := sc.open(ctx, log)
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+		closers = append(closers, closeStore)
+		if r.store == nil {
+			r.store = st
+		}
+		if sc.client != nil {
+			if r.trips == nil {
+				r.trips = &tripCounter{}
+			}
+			sc.client.AddHook(r.trips)
+			if r.redisStore == nil {
+				r.redisStore, _ = st.(*store.Redis)
+			}
+		}
+		counter, closeCounter, err := sc.openCounter(log)
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+		closers = append(closers, closeCounter)
+		es := st
+		if o.storeLatency > 0 || o.storeErrors > 0 {
+			f := &faultyStore{Store: st, latency: o.storeLatency, errRate: o.storeErrors}
+			r.faulty = append(r.faulty, f)
+			es = f
+		}
+		e := bot.New(c, es, bot.Options{Logger: log, SessionTTL: ttl, Counter: counter})
+		if r.engine == nil {
+			r.engine = e
+		}
+		setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		a, err := telegram.New(setupCtx, e, telegram.Options{Token: "1000001:polku-load", APIURL: "http://bot-api.polku-load.invalid",
+			WebhookSecret: hexSecret, PerSecond: -1, Logger: log,
+			// as the adapter's own default client: the request timeout is part of the path
+			HTTPClient: &http.Client{Transport: r.api}}) // the adapter bounds each call itself
+		cancel()
+		if err != nil {
+			r.close()
+			return nil, fmt.Errorf("the Telegram adapter: %w", err)
+		}
+		r.handlers = append(r.handlers, a.Handler())
+	}
 	r.people = make([]person, o.n)
 	langs := c.Languages
 	for i := range r.people {
@@ -315,7 +358,7 @@ func (r *loadRun) post(p *person) (status int, measured, interrupted bool) {
 	p.w.reset()
 	measured = r.measuring.Load()
 	start := time.Now()
-	r.handler.ServeHTTP(&p.w, p.req)
+	r.replica(p).ServeHTTP(&p.w, p.req)
 	d := time.Since(start)
 	if r.reqCtx.Err() != nil {
 		return 0, false, true
@@ -328,6 +371,20 @@ func (r *loadRun) post(p *person) (status int, measured, interrupted bool) {
 		r.hist.add(d)
 	}
 	return status, measured, false
+}
+
+// replica is the bot that gets p's next update: with --spread split
+// always the same one, with same the next one in turn.
+func (r *loadRun) replica(p *person) http.Handler {
+	n := len(r.handlers)
+	if n == 1 {
+		return r.handlers[0]
+	}
+	if r.o.spread == "same" {
+		p.posted++
+		return r.handlers[p.posted%n]
+	}
+	return r.handlers[p.id%n]
 }
 
 func (r *loadRun) handled(measured bool) {
@@ -387,8 +444,8 @@ func (r *loadRun) run(ctx context.Context, progress io.Writer) *loadReport {
 	defer stopGrace()
 
 	r.api.faults.Store(true)
-	if r.faulty != nil {
-		r.faulty.on.Store(true)
+	for _, f := range r.faulty {
+		f.on.Store(true)
 	}
 	started := time.Now()
 	var begin snapshot
@@ -425,7 +482,10 @@ func (r *loadRun) run(ctx context.Context, progress io.Writer) *loadReport {
 	pg.Wait()
 
 	rep := &loadReport{People: r.o.n, FlowsPerPerson: r.o.k, Seed: r.o.seed, Content: r.contentName, Store: "memory",
-		WarmupSeconds: r.o.warmup.Seconds(), Stopped: "done", Problems: []string{}}
+		WarmupSeconds: r.o.warmup.Seconds(), Stopped: "done", Problems: []string{}, Replicas: len(r.handlers)}
+	if rep.Replicas > 1 {
+		rep.Spread = r.o.spread
+	}
 	if r.sc.client != nil {
 		rep.Store = "redis"
 	}
@@ -582,13 +642,17 @@ func (r *loadRun) tally(rep *loadReport) {
 	rep.LoggedErrors = r.log.errs.Load()
 	rep.LoggedWarnings = r.log.warns.Load()
 	rep.APIFailures = r.api.failed.Load()
-	if r.faulty != nil {
-		rep.StoreFailures = r.faulty.injected.Load()
+	for _, f := range r.faulty {
+		rep.StoreFailures += f.injected.Load()
 	}
 	for i := range r.people {
 		if r.people[i].gaveUp {
 			rep.GaveUp++
 		}
+	}
+	if n := r.api.wrongEdits.Load(); n > 0 {
+		r.problem("%d answer%s shown over a message that was not the open question", n, plural(int(n)))
+		rep.Mismatches += n
 	}
 	if n := r.api.unknown.Load(); n > 0 {
 		r.problem("the adapter called the Bot API method %v, which polku load does not answer (%d calls)", r.api.unknownM.Load(), n)
@@ -656,7 +720,9 @@ type loadReport struct {
 	Seed           uint64  `json:"seed"`
 	Store          string  `json:"store"`
 	Content        string  `json:"content"`
-	Stopped        string  `json:"stopped"` // done, time limit, interrupted
+	Replicas       int     `json:"replicas"`
+	Spread         string  `json:"spread,omitempty"` // with replicas: split or same
+	Stopped        string  `json:"stopped"`          // done, time limit, interrupted
 	WarmupSeconds  float64 `json:"warmup_seconds"`
 	Seconds        float64 `json:"seconds"` // measured
 	Updates        int64   `json:"updates"` // measured
@@ -699,6 +765,13 @@ type latencyReport struct {
 func (rep *loadReport) write(w io.Writer) {
 	fmt.Fprintf(w, "polku load: %d %s × %d flow%s, %s store, %s content, seed %d\n", rep.People, pluralWord(rep.People, "person", "people"),
 		rep.FlowsPerPerson, plural(rep.FlowsPerPerson), rep.Store, rep.Content, rep.Seed)
+	if rep.Replicas > 1 {
+		how := "each person with one replica"
+		if rep.Spread == "same" {
+			how = "each person's updates to the replicas in turn"
+		}
+		fmt.Fprintf(w, "%d replicas sharing the store: %s\n", rep.Replicas, how)
+	}
 	switch rep.Stopped {
 	case "interrupted":
 		fmt.Fprintln(w, "stopped: interrupted (what was measured until then)")

@@ -32,6 +32,8 @@ type fakeAPI struct {
 	failed   atomic.Int64 // calls answered 500 on purpose
 	unknown  atomic.Int64 // calls of methods the fake does not know
 	unknownM atomic.Value // the last such method's name
+	// answers written over a message that was not the open question
+	wrongEdits atomic.Int64
 }
 
 // apiChat is what the fake keeps of one person's chat.
@@ -188,6 +190,12 @@ func (f *fakeAPI) message(r *http.Request, method string, body []byte) *http.Res
 			if json.Unmarshal(text, &s) == nil {
 				c.pending.add(s)
 			}
+		}
+	case "editMessageText":
+		// the simulated people answer only the open question, so an
+		// answer shown on any other message overwrites an earlier one
+		if msgID != c.kbMsg {
+			f.wrongEdits.Add(1)
 		}
 	case "editMessageReplyMarkup":
 		if buttons && msgID == c.kbMsg {

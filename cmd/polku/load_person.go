@@ -48,6 +48,7 @@ type person struct {
 
 	completed int
 	gaveUp    bool
+	posted    int // updates posted, to take turns between replicas
 }
 
 // how people answer: mostly buttons, sometimes typing, now and then

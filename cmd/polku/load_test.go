@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -254,5 +255,38 @@ func TestFields(t *testing.T) {
 	kb := []byte(want["reply_markup"])
 	if !hasButton(kb, "a|f|s|o") || hasButton(kb, "a|f|s") || buttonText(kb, "a|f|s|o") != "X" || firstButton(kb) != "a|f|s|o" {
 		t.Errorf("the keyboard's button is not found")
+	}
+}
+
+// TestLoadReplicas: two bots — each its own adapter, engine and Redis
+// client — share one Redis, as replicas behind a webhook do. Whether each
+// person stays with one replica or their updates go to the replicas in
+// turn, no answer is lost or doubled: every question and every last
+// suggestion is checked, and no answer is written over a message other
+// than the open question (which a replica's stale memory of the chat
+// would do). In turn, a replica's cached session is often stale, so an
+// update may take two round trips, never more.
+func TestLoadReplicas(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	for _, spread := range []string{"split", "same"} {
+		t.Run(spread, func(t *testing.T) {
+			rep, _, err := runLoadJSON(t, t.Context(), map[string]string{"REDIS_URL": srv.URL()},
+				"--n", "12", "--k", "3", "--replicas", "2", "--spread", spread, "--redis-prefix", "replicas-"+spread+":")
+			if err != nil {
+				t.Fatalf("polku load: %v; problems:\n%s", err, strings.Join(rep.Problems, "\n"))
+			}
+			sane(t, rep, 12, 3)
+			if rep.Replicas != 2 || rep.Spread != spread {
+				t.Errorf("replicas %d, spread %q: want 2 and %q", rep.Replicas, rep.Spread, spread)
+			}
+			if rt := *rep.RoundTrips; rt <= 0 || rt > 2 {
+				t.Errorf("%.2f round trips per update, want more than 0 and at most 2", rt)
+			}
+		})
+	}
+	err := run(t.Context(), []string{"polku", "load", "--replicas", "2"}, mapEnv(nil), nil, io.Discard, io.Discard)
+	if exitCode(err) != 2 || err == nil || !strings.Contains(err.Error(), "give --redis too") {
+		t.Errorf("--replicas without Redis: exit %d (%v); want 2 and how to fix it", exitCode(err), err)
 	}
 }
