@@ -171,9 +171,12 @@ func fastBody(c tgbotapi.Chattable) (method string, body any, ok bool) {
 // post sends one call as JSON and reads Telegram's answer into the
 // library's types, so that do's retries treat it like any other call.
 func (a *api) post(ctx context.Context, b *tgbotapi.BotAPI, method string, body any) (*tgbotapi.APIResponse, error) {
-	data, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
+	data, ok := appendBody(make([]byte, 0, 512), body)
+	if !ok {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			return nil, err
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(a.endpoint, a.token, method), bytes.NewReader(data))
 	if err != nil {
@@ -185,8 +188,12 @@ func (a *api) post(ctx context.Context, b *tgbotapi.BotAPI, method string, body 
 		return nil, err // scrubbed by ctxClient
 	}
 	defer resp.Body.Close()
+	answer, err := readBody(resp.Body, resp.ContentLength, 1<<20)
+	if fast, ok := fastResponse(answer); ok && err == nil {
+		return fast, nil
+	}
 	var out tgbotapi.APIResponse
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(answer)).Decode(&out); err != nil {
 		return nil, fmt.Errorf("the answer to %s is not JSON (%d)", method, resp.StatusCode)
 	}
 	if !out.Ok {
@@ -197,6 +204,18 @@ func (a *api) post(ctx context.Context, b *tgbotapi.BotAPI, method string, body 
 		return &out, te
 	}
 	return &out, nil
+}
+
+// readBody reads up to limit bytes of r, in one allocation when the
+// length is known. A body cut short or too long is an error, with what
+// was read.
+func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	if length < 0 || length > limit {
+		return io.ReadAll(io.LimitReader(r, limit))
+	}
+	b := make([]byte, length)
+	n, err := io.ReadFull(r, b)
+	return b[:n], err
 }
 
 // raw makes a call the library has no config for (setWebhook with a secret).

@@ -12,3 +12,6 @@ func WebhookHandler(a *Adapter) http.HandlerFunc { return a.Handler().ServeHTTP 
 // SetCommandRetry shortens the wait before a failed setMyCommands is tried
 // again, so a test sees the retry without waiting half a minute.
 func SetCommandRetry(a *Adapter, d time.Duration) { a.commandRetry = d }
+
+// HostileStrings are the shared list of naughty strings (bot/testdata).
+var HostileStrings = hostileStrings

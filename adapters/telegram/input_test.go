@@ -1,12 +1,10 @@
 package telegram_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"polku/adapters/telegram"
 	"polku/adapters/telegram/telegramtest"
 )
 
@@ -192,15 +190,4 @@ func TestHostileText(t *testing.T) {
 }
 
 // hostileStrings are the Big List of Naughty Strings (../shared/data).
-func hostileStrings(t testing.TB) []string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "bot", "testdata", "blns.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var strs []string
-	if err := json.Unmarshal(b, &strs); err != nil {
-		t.Fatal(err)
-	}
-	return strs
-}
+func hostileStrings(t testing.TB) []string { return telegram.HostileStrings(t) }

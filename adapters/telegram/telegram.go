@@ -488,6 +488,9 @@ func (a *Adapter) sendHTML(ctx context.Context, chat int64, text string, kb *tgb
 	if err != nil {
 		return 0, err
 	}
+	if id, ok := fastMessageID(resp.Result); ok {
+		return id, nil
+	}
 	var sent struct {
 		MessageID int `json:"message_id"`
 	}

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -106,9 +107,12 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	var u tgbotapi.Update
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxUpdate))
-	if err := dec.Decode(&u); err != nil {
+	body, err := readBody(http.MaxBytesReader(w, r.Body, maxUpdate), r.ContentLength, maxUpdate)
+	u, ok := fastUpdate(body)
+	if err == nil && !ok {
+		err = json.NewDecoder(bytes.NewReader(body)).Decode(&u)
+	}
+	if err != nil {
 		// not an update at all: posting it again would not help
 		a.log.Warn("webhook body is not an update", "err", errKind(err))
 		http.Error(w, "bad request", http.StatusBadRequest)
@@ -121,7 +125,6 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	reply := &webhookReply{}
 	ctx = context.WithValue(ctx, webhookReplyKey{}, reply)
-	var err error
 	a.chats.RunNow(chatOf(u), func() { err = a.handle(ctx, u) })
 	if r.Context().Err() != nil {
 		return // Telegram hung up; it will post the update again (a duplicate then)
