@@ -14,4 +14,4 @@ func WebhookHandler(a *Adapter) http.HandlerFunc { return a.Handler().ServeHTTP 
 func SetCommandRetry(a *Adapter, d time.Duration) { a.commandRetry = d }
 
 // HostileStrings are the shared list of naughty strings (bot/testdata).
-var HostileStrings = hostileStrings
+var HostileStrings = naughty

@@ -3,8 +3,6 @@ package telegram
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
@@ -137,7 +135,7 @@ func FuzzFastResponse(f *testing.F) {
 // would, hostile strings included.
 func TestFastBody(t *testing.T) {
 	texts := []string{"", "Hei <b>Aino</b> & \"muut\"\n\t\\", "\x00\x1f\x7f", "a\xffb\xc3", "\u2028\u2029", "💪🏽 äöå"}
-	blns := hostileStrings(t)
+	blns := naughty(t)
 	texts = append(texts, blns...)
 	for i, text := range texts {
 		checkBody(t, text, strconv.Itoa(i)+"|"+text)
@@ -148,20 +146,6 @@ func FuzzFastBody(f *testing.F) {
 	f.Add("Hei <b>Aino</b>", "a|jobseeker|wants|work")
 	f.Add("a\xffb\u2028", "\x00")
 	f.Fuzz(func(t *testing.T, text, data string) { checkBody(t, text, data) })
-}
-
-// hostileStrings are the shared list of naughty strings (bot/testdata).
-func hostileStrings(t testing.TB) []string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "bot", "testdata", "blns.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var strs []string
-	if err := json.Unmarshal(b, &strs); err != nil {
-		t.Fatal(err)
-	}
-	return strs
 }
 
 func checkBody(t *testing.T, text, data string) {
