@@ -171,7 +171,7 @@ func fastBody(c tgbotapi.Chattable) (method string, body any, ok bool) {
 // post sends one call as JSON and reads Telegram's answer into the
 // library's types, so that do's retries treat it like any other call.
 func (a *api) post(ctx context.Context, b *tgbotapi.BotAPI, method string, body any) (*tgbotapi.APIResponse, error) {
-	data, ok := appendBody(make([]byte, 0, 512), body)
+	data, ok := appendBody(make([]byte, 0, bodySize(body)), body)
 	if !ok {
 		var err error
 		if data, err = json.Marshal(body); err != nil {

@@ -419,6 +419,34 @@ func appendBody(b []byte, body any) ([]byte, bool) {
 	return b, false
 }
 
+// bodySize is room enough for most bodies written by appendBody, so that
+// one allocation does.
+func bodySize(body any) int {
+	n := 128
+	var kb *tgbotapi.InlineKeyboardMarkup
+	switch v := body.(type) {
+	case sendBody:
+		n += len(v.Text) + len(v.Text)/8
+		if k, ok := v.ReplyMarkup.(tgbotapi.InlineKeyboardMarkup); ok {
+			kb = &k
+		}
+	case editBody:
+		n += len(v.Text) + len(v.Text)/8
+		kb = v.ReplyMarkup
+	}
+	if kb != nil {
+		for _, row := range kb.InlineKeyboard {
+			for _, k := range row {
+				n += 36 + len(k.Text)
+				if k.CallbackData != nil {
+					n += len(*k.CallbackData)
+				}
+			}
+		}
+	}
+	return n
+}
+
 func appendOpt(b []byte, key, v string) []byte {
 	if v == "" {
 		return b

@@ -61,7 +61,8 @@ func answeredHTML(a *bot.Answered) string {
 // every label is short enough for half a phone's width, "Done", "I'd rather
 // not say" and commands such as Back on rows of their own.
 func keyboard(q *bot.Question) tgbotapi.InlineKeyboardMarkup {
-	var answers, others []tgbotapi.InlineKeyboardButton
+	answers := make([]tgbotapi.InlineKeyboardButton, 0, len(q.Options))
+	var others []tgbotapi.InlineKeyboardButton
 	short := true
 	for _, o := range q.Options {
 		label := o.Label
@@ -82,7 +83,7 @@ func keyboard(q *bot.Question) tgbotapi.InlineKeyboardMarkup {
 		}
 		answers = append(answers, btn)
 	}
-	var rows [][]tgbotapi.InlineKeyboardButton
+	rows := make([][]tgbotapi.InlineKeyboardButton, 0, len(answers)+len(others)+len(q.Nav))
 	per := 1
 	if short && len(answers) > 3 {
 		per = 2
