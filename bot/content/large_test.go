@@ -18,7 +18,9 @@ import (
 // and rules rules added: generated, not checked in, the size a national
 // directory import (Suomi.fi, HSDS) could bring. Services spread over the
 // kinds, areas, languages and tags; rules test every kind of condition.
-func largeFS(tb testing.TB, services, rules int) fstest.MapFS {
+// The catalogue is one file, or split into files as staff would keep a
+// large one (by area, by organisation).
+func largeFS(tb testing.TB, services, rules, files int) fstest.MapFS {
 	tb.Helper()
 	fsys := contenttest.BaseFS(tb)
 	kinds := []string{"ohjaamo", "ngo_activity", "employment_services"}
@@ -44,6 +46,9 @@ func largeFS(tb testing.TB, services, rules int) fstest.MapFS {
 		}
 	}
 	fsys["rules/services/generated.yaml"] = &fstest.MapFile{Data: []byte(b.String())}
+	if files > 1 {
+		splitServices(fsys, "rules/services/generated.yaml", files)
+	}
 	conds := []string{
 		`pace == "part_time"`, `"work" in wants`, `area == "lappi" and known(age) and age > 25`,
 		`not has_helper`, `any(wants, # in ["study", "company"])`, `pace != "full_time" or area == "helsinki"`,
@@ -60,7 +65,7 @@ func largeFS(tb testing.TB, services, rules int) fstest.MapFS {
 
 func loadLarge(tb testing.TB) *content.Content {
 	tb.Helper()
-	c, ds := content.Load(largeFS(tb, 10_000, 1_000))
+	c, ds := content.Load(largeFS(tb, 10_000, 1_000, 1))
 	if c == nil || ds.HasErrors() {
 		tb.Fatalf("the large content does not load:\n%v", ds)
 	}
@@ -71,7 +76,7 @@ func loadLarge(tb testing.TB) *content.Content {
 // finds services for a profile. (A tenth of the benchmarks' size, so that
 // the race detector's run stays short.)
 func TestLargeContent(t *testing.T) {
-	c, ds := content.Load(largeFS(t, 1_000, 100))
+	c, ds := content.Load(largeFS(t, 1_000, 100, 3))
 	if c == nil || ds.HasErrors() {
 		t.Fatalf("the generated content does not load:\n%v", ds)
 	}
@@ -101,13 +106,42 @@ func fullProfile(c *content.Content) *content.Profile {
 
 // BenchmarkLoadLarge loads and checks 10,000 services and 1,000 rules.
 func BenchmarkLoadLarge(b *testing.B) {
-	fsys := largeFS(b, 10_000, 1_000)
-	b.ReportAllocs()
-	for b.Loop() {
-		if c, ds := content.Load(fsys); c == nil {
-			b.Fatal(ds)
-		}
+	for _, files := range []int{1, 20} {
+		b.Run(fmt.Sprintf("files=%d", files), func(b *testing.B) {
+			fsys := largeFS(b, 10_000, 1_000, files)
+			b.ReportAllocs()
+			for b.Loop() {
+				if c, ds := content.Load(fsys); c == nil {
+					b.Fatal(ds)
+				}
+			}
+		})
 	}
+}
+
+// splitServices moves the services of the catalogue file name into n
+// files; the organisations stay in the first.
+func splitServices(fsys fstest.MapFS, name string, n int) {
+	head, items, _ := strings.Cut(string(fsys[name].Data), "services:\n")
+	parts := strings.SplitAfter(items, "\n  - id: ")
+	// SplitAfter leaves each "  - id: " at the end of the part before
+	entries := make([]string, 0, len(parts))
+	for i, p := range parts {
+		if i > 0 {
+			p = "  - id: " + p
+		}
+		entries = append(entries, strings.TrimSuffix(p, "\n  - id: ")+"\n")
+	}
+	per := (len(entries) + n - 1) / n
+	for i := range n {
+		chunk := entries[min(i*per, len(entries)):min((i+1)*per, len(entries))]
+		data := "services:\n" + strings.Join(chunk, "")
+		if i == 0 {
+			data = head + data
+		}
+		fsys[fmt.Sprintf("rules/services/generated-%02d.yaml", i)] = &fstest.MapFile{Data: []byte(data)}
+	}
+	delete(fsys, name)
 }
 
 // BenchmarkSuggestLarge ranks 10,000 services with 1,000 rules for one
@@ -127,7 +161,7 @@ func BenchmarkSuggestLarge(b *testing.B) {
 // the same reasons, for many profiles of the built-in and a generated
 // content.
 func TestSuggestTop(t *testing.T) {
-	for name, fsys := range map[string]fs.FS{"built-in": polku.Content(), "generated": largeFS(t, 2_000, 200)} {
+	for name, fsys := range map[string]fs.FS{"built-in": polku.Content(), "generated": largeFS(t, 2_000, 200, 1)} {
 		c, ds := content.Load(fsys)
 		if c == nil {
 			t.Fatalf("%s: %v", name, ds)

@@ -8,7 +8,10 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/expr-lang/expr/conf"
 )
@@ -75,6 +78,12 @@ func Load(fsys fs.FS) (c *Content, ds Diagnostics) {
 type contentFile struct {
 	path string
 	root *node // nil when the file could not be parsed
+
+	// while reading: the source, what parsing it found, and where among
+	// the other files' diagnostics that goes
+	src   []byte
+	diags []Diagnostic
+	at    int
 }
 
 func (l *loader) load() {
@@ -198,10 +207,8 @@ func (l *loader) read() []*contentFile {
 			h.Write([]byte{0})
 			h.Write(src)
 			h.Write([]byte{0})
-			root, ds := parseYAML(p, src)
-			l.diags = append(l.diags, ds...)
 			l.content.Files = append(l.content.Files, p)
-			out = append(out, &contentFile{path: p, root: root})
+			out = append(out, &contentFile{path: p, src: src, at: len(l.diags)})
 			return nil
 		})
 		if err != nil {
@@ -211,7 +218,38 @@ func (l *loader) read() []*contentFile {
 		}
 	}
 	l.content.Version = hex.EncodeToString(h.Sum(nil))[:12]
+	parseAll(out)
+	walked, done := l.diags, 0
+	l.diags = nil
+	for _, f := range out {
+		l.diags = append(l.diags, walked[done:f.at]...)
+		l.diags = append(l.diags, f.diags...)
+		done = f.at
+		f.src, f.diags = nil, nil
+	}
+	l.diags = append(l.diags, walked[done:]...)
 	return out
+}
+
+// parseAll parses the files, as many at once as there are cores: reading
+// YAML is most of loading a large catalogue, and each file is read on
+// its own. Diagnostics stay with their file, in the files' order.
+func parseAll(files []*contentFile) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) {
+					return
+				}
+				f := files[i]
+				f.root, f.diags = parseYAML(f.path, f.src)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // errText is an error without the path, which the diagnostic shows anyway.
