@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -73,7 +74,7 @@ func keyboard(q *bot.Question) tgbotapi.InlineKeyboardMarkup {
 				label = "▫️ " + label
 			}
 		}
-		btn := tgbotapi.NewInlineKeyboardButtonData(label, buttonData(q, o))
+		btn := tgbotapi.InlineKeyboardButton{Text: label, CallbackData: cachedData(q, o)}
 		if o.Command != "" || o.ID == bot.DoneID || o.ID == bot.DeclineID || q.Step == bot.EndStep {
 			others = append(others, btn)
 			continue
@@ -95,9 +96,37 @@ func keyboard(q *bot.Question) tgbotapi.InlineKeyboardMarkup {
 		rows = append(rows, []tgbotapi.InlineKeyboardButton{b})
 	}
 	for _, n := range q.Nav {
-		rows = append(rows, []tgbotapi.InlineKeyboardButton{tgbotapi.NewInlineKeyboardButtonData("← "+n.Label, buttonData(q, n))})
+		rows = append(rows, []tgbotapi.InlineKeyboardButton{{Text: "← " + n.Label, CallbackData: cachedData(q, n)}})
 	}
 	return tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+// dataCache keeps the buttons' data: a keyboard is drawn for nearly every
+// update, with the same data each time. Only the buttons' text, never
+// the data, is shared between keyboards, and nothing changes it.
+var dataCache = struct {
+	mu sync.RWMutex
+	m  map[dataKey]*string
+}{m: map[dataKey]*string{}}
+
+type dataKey struct{ flow, step, option, command string }
+
+func cachedData(q *bot.Question, o bot.Option) *string {
+	k := dataKey{q.Flow, q.Step, o.ID, o.Command}
+	dataCache.mu.RLock()
+	d := dataCache.m[k]
+	dataCache.mu.RUnlock()
+	if d != nil {
+		return d
+	}
+	s := buttonData(q, o)
+	dataCache.mu.Lock()
+	if len(dataCache.m) >= 10_000 { // content reloaded many times over
+		clear(dataCache.m)
+	}
+	dataCache.m[k] = &s
+	dataCache.mu.Unlock()
+	return &s
 }
 
 func buttonData(q *bot.Question, o bot.Option) string {

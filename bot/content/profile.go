@@ -90,9 +90,8 @@ func parseValue(f *Field, s string) (val, bool) {
 		if s == "" {
 			return val{}, false
 		}
-		parts := strings.Split(s, ListSep)
-		l := make([]val, 0, len(parts))
-		for _, x := range parts {
+		l := make([]val, 0, strings.Count(s, ListSep)+1)
+		for x := range strings.SplitSeq(s, ListSep) {
 			if !f.values[x] {
 				return val{}, false
 			}

@@ -129,8 +129,10 @@ func numbers(ids []string) ([]uint64, bool) {
 	}
 	out := make([]uint64, len(ids))
 	for i, id := range ids {
+		// in base 10 ParseUint takes digits only: without a leading zero
+		// the text is the number's canonical form
 		n, err := strconv.ParseUint(id, 10, 64)
-		if err != nil || strconv.FormatUint(n, 10) != id {
+		if err != nil || id[0] == '0' && id != "0" {
 			return nil, false
 		}
 		out[i] = n

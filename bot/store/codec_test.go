@@ -124,3 +124,18 @@ func TestSessionSize(t *testing.T) {
 		}
 	}
 }
+
+// TestSeenRoundTrip: update ids are stored as numbers only when that
+// gives back the same text; any other id survives as text.
+func TestSeenRoundTrip(t *testing.T) {
+	for _, seen := range [][]string{
+		{"0", "1", "912345678", "18446744073709551615"},
+		{"007"}, {"1", "01"}, {"+1"}, {"1_0"}, {"18446744073709551616"}, {"-1"}, {""}, {"1", "x"},
+	} {
+		s := &bot.Session{Seen: seen}
+		got, err := DecodeSession(EncodeSession(s))
+		if err != nil || !reflect.DeepEqual(got.Seen, seen) {
+			t.Errorf("Seen %q came back as %q (%v)", seen, got.Seen, err)
+		}
+	}
+}
