@@ -35,7 +35,10 @@ type ctxClient struct {
 }
 
 func (c ctxClient) Do(req *http.Request) (*http.Response, error) {
-	resp, err := c.http.Do(req.WithContext(c.ctx))
+	if req.Context() != c.ctx {
+		req = req.WithContext(c.ctx)
+	}
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, scrubError(err, c.token)
 	}
@@ -90,6 +93,7 @@ type api struct {
 	// maxBackoff bounds the waits between retries after Telegram's own
 	// failures; tests make it short.
 	maxBackoff time.Duration
+	urls       sync.Map // method → its address (see methodURL)
 }
 
 // request makes one call. chat is the chat it writes to, 0 for calls not
@@ -178,11 +182,14 @@ func (a *api) post(ctx context.Context, b *tgbotapi.BotAPI, method string, body 
 			return nil, err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(a.endpoint, a.token, method), bytes.NewReader(data))
+	if cc, ok := b.Client.(ctxClient); ok {
+		ctx = cc.ctx // the attempt's: the request needs no copy with it
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.methodURL(method), bytes.NewReader(data))
 	if err != nil {
 		return nil, scrubError(err, a.token)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header = http.Header{"Content-Type": jsonContent}
 	resp, err := b.Client.Do(req)
 	if err != nil {
 		return nil, err // scrubbed by ctxClient
@@ -204,6 +211,18 @@ func (a *api) post(ctx context.Context, b *tgbotapi.BotAPI, method string, body 
 		return &out, te
 	}
 	return &out, nil
+}
+
+var jsonContent = []string{"application/json"}
+
+// methodURL is the address of a method, made once per method.
+func (a *api) methodURL(method string) string {
+	if u, ok := a.urls.Load(method); ok {
+		return u.(string)
+	}
+	u := fmt.Sprintf(a.endpoint, a.token, method)
+	a.urls.Store(method, u)
+	return u
 }
 
 // readBody reads up to limit bytes of r, in one allocation when the
