@@ -32,7 +32,8 @@ func init() {
 }
 
 const loadHelp = `Usage: polku load [--n N] [--k K] [--warmup D] [--duration D] [--seed S]
-                  [--redis URL] [--content DIR] [--replicas R [--spread same]]
+                  [--redis URL] [--content DIR] [--connections C]
+                  [--replicas R [--spread same]]
                   [--json] [fault flags]
 
 Simulates N people talking to Polku at once, each going through the flow K
@@ -51,7 +52,8 @@ p99, max), CPU time and allocations per update (of this whole process: the
 simulated people and the fake Bot API are in it too), Redis commands per
 update (INFO commandstats: everything the server ran, so run it on a Redis
 nobody else is using) and round trips per update (the store's client),
-bytes stored per session, peak RSS, and errors. Progress goes to stderr,
+bytes stored per session, peak RSS, the live heap once the people are
+done (their sessions still held), and errors. Progress goes to stderr,
 the results to stdout.
 
 Ctrl-C, or --duration, stops the run: updates in hand are finished and
@@ -61,9 +63,12 @@ Bot API (slow, 500s) and the store (slow, failing) to see how Polku copes.
 Latency is the time the webhook handler takes for one update, from the
 request to its answer, the Bot API calls it makes included. Each person
 sends its next update as soon as the last one is answered (or after
---think): with many people, updates wait for a core, and that wait is in
-the figures — by Little's law the mean time round a person's loop is N
-divided by the updates per second.
+--think). As Telegram does, at most --connections updates are posted at
+once (polku run asks Telegram for 40); the others wait for a connection,
+and that wait is reported apart ("queued"). With --connections 0 every
+person posts at once and updates wait for a core inside the handler
+instead. Either way, by Little's law the mean time round a person's loop
+is N divided by the updates per second.
 
 With --replicas, R bots run side by side in this process — each its own
 adapter, engine and Redis client, as R replicas behind a webhook — and
@@ -107,6 +112,7 @@ type loadOptions struct {
 	storeErrors      float64
 	think            time.Duration
 	replicas         int
+	connections      int    // updates posted at once, at most (0: no limit)
 	spread           string // split or same: how the people are spread over the replicas
 }
 
@@ -139,6 +145,7 @@ func runLoad(ctx context.Context, inv invocation) error {
 	fs.DurationVar(&o.storeLatency, "store-latency", 0, "make each store call take this much longer")
 	fs.Float64Var(&o.storeErrors, "store-errors", 0, "fail this fraction of store calls (the update is refused; people post it again)")
 	fs.DurationVar(&o.think, "think", 0, "how long each person pauses before each update (0: none, each update right after the last reply)")
+	fs.IntVar(&o.connections, "connections", 40, "how many updates are posted at once, at most, as Telegram opens at most the webhook's max_connections (polku run asks for 40); 0: every person's at once")
 	fs.IntVar(&o.replicas, "replicas", 1, "run this many bots, each with its own adapter, engine and Redis client, sharing one Redis (needs --redis)")
 	fs.StringVar(&o.spread, "spread", "split", "with --replicas: split (each person always talks to the same replica) or same (each person's updates go to the replicas in turn)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured part to this file (go tool pprof)")
@@ -164,6 +171,8 @@ func runLoad(ctx context.Context, inv invocation) error {
 		return usageError{msg: "durations cannot be negative"}
 	case o.duration > 0 && o.warmup >= o.duration:
 		return usageError{msg: fmt.Sprintf("--warmup %s is not shorter than --duration %s: nothing would be measured", o.warmup, o.duration)}
+	case o.connections < 0:
+		return usageError{msg: fmt.Sprintf("--connections %d: give 0 (no limit) or more", o.connections)}
 	case o.replicas < 1 || o.replicas > 64:
 		return usageError{msg: fmt.Sprintf("--replicas %d: give a number of replicas between 1 and 64", o.replicas)}
 	case o.replicas > 1 && sc.redis == "":
@@ -174,6 +183,10 @@ func runLoad(ctx context.Context, inv invocation) error {
 		return usageError{msg: "--api-errors and --store-errors are fractions between 0 and 1, e.g. 0.01"}
 	}
 
+	if *memProfile != "" {
+		// fine enough to tell a person's few hundred bytes apart
+		runtime.MemProfileRate = 512
+	}
 	c, ds, err := loadContent(*dir, inv.stderr, false)
 	if err != nil {
 		if _, ok := err.(contentError); ok {
@@ -199,12 +212,8 @@ func runLoad(ctx context.Context, inv invocation) error {
 		defer f.Close()
 		r.cpuProfile = f
 	}
+	r.memProfile = *memProfile
 	rep := r.run(ctx, inv.stderr)
-	if *memProfile != "" {
-		if err := writeHeapProfile(*memProfile); err != nil {
-			return err
-		}
-	}
 	if o.json {
 		enc := json.NewEncoder(inv.stdout)
 		enc.SetIndent("", "  ")
@@ -243,10 +252,13 @@ type loadRun struct {
 	close       func()
 	people      []person
 	cpuProfile  io.Writer
+	memProfile  string // where to write the allocation profile, if anywhere
 
 	reqCtx    context.Context // the updates': outlives the run a little, so updates in hand finish
 	measuring atomic.Bool
 	hist      histogram
+	queued    histogram    // how long updates waited for a connection
+	work      chan *person // to the connections' goroutines, with --connections
 	updates   atomic.Int64 // handled, warm-up included
 	measured  atomic.Int64 // handled while measuring
 	refused   atomic.Int64
@@ -328,6 +340,9 @@ func newLoadRun(ctx context.Context, c *content.Content, sc *storeConfig, o load
 		}
 		r.handlers = append(r.handlers, a.Handler())
 	}
+	if o.connections > 0 && o.connections < o.n {
+		r.work = make(chan *person)
+	}
 	r.people = make([]person, o.n)
 	langs := c.Languages
 	for i := range r.people {
@@ -337,6 +352,9 @@ func newLoadRun(ctx context.Context, c *content.Content, sc *storeConfig, o load
 			lang = langs[1+rng.IntN(len(langs)-1)].Code
 		}
 		r.people[i] = person{r: r, id: i + 1, chat: base + int64(i), lang: lang}
+		if r.work != nil {
+			r.people[i].served = make(chan struct{}, 1)
+		}
 	}
 	r.updateID.Store(100_000_000 + mrand.Int64N(100_000_000))
 	return r, nil
@@ -357,9 +375,24 @@ func (r *loadRun) post(p *person) (status int, measured, interrupted bool) {
 	p.req.Body, p.req.ContentLength = &p.reader, int64(len(body))
 	p.w.reset()
 	measured = r.measuring.Load()
-	start := time.Now()
-	r.replica(p).ServeHTTP(&p.w, p.req)
-	d := time.Since(start)
+	var d, wait time.Duration
+	if r.work != nil {
+		// one of the connections' goroutines serves it, as an HTTP
+		// server's would: the handler's deep stack is theirs, not the
+		// person's
+		p.posted = time.Now()
+		select {
+		case r.work <- p:
+		case <-r.reqCtx.Done():
+			return 0, false, true
+		}
+		<-p.served
+		d, wait = p.took, p.began.Sub(p.posted)
+	} else {
+		start := time.Now()
+		r.replica(p).ServeHTTP(&p.w, p.req)
+		d = time.Since(start)
+	}
 	if r.reqCtx.Err() != nil {
 		return 0, false, true
 	}
@@ -369,8 +402,27 @@ func (r *loadRun) post(p *person) (status int, measured, interrupted bool) {
 	}
 	if status == http.StatusOK && measured {
 		r.hist.add(d)
+		if r.work != nil {
+			r.queued.add(wait)
+		}
 	}
 	return status, measured, false
+}
+
+// connection serves the updates posted to it, one at a time, as one of
+// the connections Telegram keeps open to a webhook, until the run ends.
+func (r *loadRun) connection() {
+	for {
+		select {
+		case p := <-r.work:
+			p.began = time.Now()
+			r.replica(p).ServeHTTP(&p.w, p.req)
+			p.took = time.Since(p.began)
+			p.served <- struct{}{}
+		case <-r.reqCtx.Done():
+			return
+		}
+	}
 }
 
 // replica is the bot that gets p's next update: with --spread split
@@ -381,8 +433,8 @@ func (r *loadRun) replica(p *person) http.Handler {
 		return r.handlers[0]
 	}
 	if r.o.spread == "same" {
-		p.posted++
-		return r.handlers[p.posted%n]
+		p.turn++
+		return r.handlers[p.turn%n]
 	}
 	return r.handlers[p.id%n]
 }
@@ -440,6 +492,11 @@ func (r *loadRun) run(ctx context.Context, progress io.Writer) *loadReport {
 	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelReq()
 	r.reqCtx = reqCtx
+	if r.work != nil {
+		for range r.o.connections {
+			go r.connection()
+		}
+	}
 	stopGrace := context.AfterFunc(runCtx, func() { time.AfterFunc(10*time.Second, cancelReq) })
 	defer stopGrace()
 
@@ -482,7 +539,7 @@ func (r *loadRun) run(ctx context.Context, progress io.Writer) *loadReport {
 	pg.Wait()
 
 	rep := &loadReport{People: r.o.n, FlowsPerPerson: r.o.k, Seed: r.o.seed, Content: r.contentName, Store: "memory",
-		WarmupSeconds: r.o.warmup.Seconds(), Stopped: "done", Problems: []string{}, Replicas: len(r.handlers)}
+		WarmupSeconds: r.o.warmup.Seconds(), Stopped: "done", Problems: []string{}, Replicas: len(r.handlers), Connections: r.o.connections}
 	if rep.Replicas > 1 {
 		rep.Spread = r.o.spread
 	}
@@ -507,6 +564,19 @@ func (r *loadRun) run(ctx context.Context, progress io.Writer) *loadReport {
 	rep.UpdatesAll = r.updates.Load()
 	rep.FlowsCompleted = r.flows.Load()
 	rep.PeakRSSBytes = peakRSS()
+	// what the process keeps once the people are done, their sessions
+	// still held (in memory, or cached from Redis): the memory an active
+	// person costs, without the garbage of updates in flight
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rep.LiveHeapBytes = int64(ms.HeapAlloc)
+	if r.memProfile != "" {
+		// here, so that the profile's in-use figures show what is kept
+		if err := writeHeapProfile(r.memProfile); err != nil {
+			r.problem("no allocation profile: %v", err)
+		}
+	}
 	if measuring {
 		r.measure(rep, begin, end)
 	}
@@ -532,6 +602,10 @@ func (r *loadRun) measure(rep *loadReport, begin, end snapshot) {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	rep.LatencyMS = latencyReport{P50: ms(r.hist.quantile(0.50)), P90: ms(r.hist.quantile(0.90)),
 		P99: ms(r.hist.quantile(0.99)), Max: ms(time.Duration(r.hist.max.Load()))}
+	if r.work != nil {
+		rep.QueuedMS = &latencyReport{P50: ms(r.queued.quantile(0.50)), P90: ms(r.queued.quantile(0.90)),
+			P99: ms(r.queued.quantile(0.99)), Max: ms(time.Duration(r.queued.max.Load()))}
+	}
 	rep.CPUMicros = per(int64(end.cpu-begin.cpu)) / 1000
 	rep.Allocs = per(int64(end.mallocs - begin.mallocs))
 	rep.AllocBytes = per(int64(end.alloc - begin.alloc))
@@ -721,6 +795,7 @@ type loadReport struct {
 	Store          string  `json:"store"`
 	Content        string  `json:"content"`
 	Replicas       int     `json:"replicas"`
+	Connections    int     `json:"connections"`      // 0: no limit
 	Spread         string  `json:"spread,omitempty"` // with replicas: split or same
 	Stopped        string  `json:"stopped"`          // done, time limit, interrupted
 	WarmupSeconds  float64 `json:"warmup_seconds"`
@@ -729,18 +804,21 @@ type loadReport struct {
 	UpdatesAll     int64   `json:"updates_all"`
 	FlowsCompleted int64   `json:"flows_completed"`
 
-	PerSecond      float64       `json:"updates_per_second"`
-	LatencyMS      latencyReport `json:"latency_ms"`
-	CPUMicros      float64       `json:"cpu_us_per_update"`
-	Allocs         float64       `json:"allocs_per_update"`
-	AllocBytes     float64       `json:"alloc_bytes_per_update"`
-	APICalls       float64       `json:"bot_api_calls_per_update"`
-	RedisCommands  *float64      `json:"redis_commands_per_update"`
-	RoundTrips     *float64      `json:"round_trips_per_update"`
-	ClientCommands *float64      `json:"client_commands_per_update"`
-	SessionBytes   *float64      `json:"session_bytes"`
-	SessionMemory  *float64      `json:"session_memory_bytes"`
-	PeakRSSBytes   int64         `json:"peak_rss_bytes"`
+	PerSecond float64       `json:"updates_per_second"`
+	LatencyMS latencyReport `json:"latency_ms"`
+	// how long updates waited for one of the connections (--connections)
+	QueuedMS       *latencyReport `json:"queued_ms"`
+	CPUMicros      float64        `json:"cpu_us_per_update"`
+	Allocs         float64        `json:"allocs_per_update"`
+	AllocBytes     float64        `json:"alloc_bytes_per_update"`
+	APICalls       float64        `json:"bot_api_calls_per_update"`
+	RedisCommands  *float64       `json:"redis_commands_per_update"`
+	RoundTrips     *float64       `json:"round_trips_per_update"`
+	ClientCommands *float64       `json:"client_commands_per_update"`
+	SessionBytes   *float64       `json:"session_bytes"`
+	SessionMemory  *float64       `json:"session_memory_bytes"`
+	PeakRSSBytes   int64          `json:"peak_rss_bytes"`
+	LiveHeapBytes  int64          `json:"live_heap_bytes"` // after the run, collected
 
 	Errors         int64    `json:"errors"`
 	Refused        int64    `json:"refused"`
@@ -797,6 +875,9 @@ func (rep *loadReport) write(w io.Writer) {
 		row("updates per second", thousands(rep.PerSecond))
 		l := rep.LatencyMS
 		row("latency p50 / p90 / p99 / max", fmt.Sprintf("%s / %s / %s / %s ms", msString(l.P50), msString(l.P90), msString(l.P99), msString(l.Max)))
+		if q := rep.QueuedMS; q != nil {
+			row("queued p50 / p90 / p99 / max", fmt.Sprintf("%s / %s / %s / %s ms (waiting for one of %d connections)", msString(q.P50), msString(q.P90), msString(q.P99), msString(q.Max), rep.Connections))
+		}
 		row("CPU per update", fmt.Sprintf("%.1f µs (this process: bot, people and fake Bot API)", rep.CPUMicros))
 		row("allocations per update", fmt.Sprintf("%.0f (%s bytes)", rep.Allocs, thousands(rep.AllocBytes)))
 		row("Bot API calls per update", fmt.Sprintf("%.2f", rep.APICalls))
@@ -805,6 +886,7 @@ func (rep *loadReport) write(w io.Writer) {
 	}
 	row("bytes per session", dash(rep.SessionBytes, "%.0f")+sessionMemory(rep))
 	row("peak RSS", fmt.Sprintf("%.1f MB", float64(rep.PeakRSSBytes)/(1<<20)))
+	row("live heap after the run", fmt.Sprintf("%.1f MB (%s bytes a person)", float64(rep.LiveHeapBytes)/(1<<20), thousands(float64(rep.LiveHeapBytes)/float64(max(rep.People, 1)))))
 	errs := thousands(float64(rep.Errors))
 	var parts []string
 	add := func(n int64, what string) {

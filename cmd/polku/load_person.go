@@ -48,7 +48,13 @@ type person struct {
 
 	completed int
 	gaveUp    bool
-	posted    int // updates posted, to take turns between replicas
+	turn      int // updates posted, to take turns between replicas
+
+	// with --connections: when the update was posted, when a connection
+	// began serving it, how long that took, and that it is done
+	posted, began time.Time
+	took          time.Duration
+	served        chan struct{}
 }
 
 // how people answer: mostly buttons, sometimes typing, now and then

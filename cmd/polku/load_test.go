@@ -290,3 +290,23 @@ func TestLoadReplicas(t *testing.T) {
 		t.Errorf("--replicas without Redis: exit %d (%v); want 2 and how to fix it", exitCode(err), err)
 	}
 }
+
+// TestLoadConnections: with fewer connections than people, as Telegram
+// posts at most max_connections updates at once, updates wait their turn
+// — the wait reported apart from the handler's time — and nothing is
+// lost; with no limit there is no such wait.
+func TestLoadConnections(t *testing.T) {
+	t.Parallel()
+	rep, _, err := runLoadJSON(t, t.Context(), nil, "--n", "12", "--k", "2", "--connections", "3")
+	if err != nil {
+		t.Fatalf("polku load: %v; problems:\n%s", err, strings.Join(rep.Problems, "\n"))
+	}
+	sane(t, rep, 12, 2)
+	if q := rep.QueuedMS; rep.Connections != 3 || q == nil || q.P50 > q.P99 || q.P99 > q.Max || q.Max <= 0 {
+		t.Errorf("connections %d, queued %+v: want 3 and ordered waits", rep.Connections, q)
+	}
+	rep, _, err = runLoadJSON(t, t.Context(), nil, "--n", "12", "--k", "1", "--connections", "0")
+	if err != nil || rep.QueuedMS != nil {
+		t.Errorf("--connections 0: %v, queued %+v; want no wait reported", err, rep.QueuedMS)
+	}
+}
