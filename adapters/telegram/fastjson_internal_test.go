@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -182,5 +183,21 @@ func checkBody(t *testing.T, text, data string) {
 	other := tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{{{Text: "x", URL: &url}}}}
 	if _, ok := appendBody(nil, sendBody{ChatID: 1, Text: text, ReplyMarkup: other}); ok {
 		t.Fatal("a link button was written fast; encoding/json must write it")
+	}
+}
+
+// TestReadBody: a body is read whole whatever its stated length says —
+// known, unknown (-1), or left 0 by whoever made the response — and one
+// cut short is an error.
+func TestReadBody(t *testing.T) {
+	const body = `{"ok":true,"result":true}`
+	for _, length := range []int64{int64(len(body)), -1, 0, 1 << 30} {
+		got, err := readBody(strings.NewReader(body), length, 1<<20)
+		if err != nil || string(got) != body {
+			t.Errorf("length %d: read %q, %v", length, got, err)
+		}
+	}
+	if _, err := readBody(strings.NewReader(body), int64(len(body))+5, 1<<20); err == nil {
+		t.Error("a body shorter than its length: no error")
 	}
 }
