@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,9 @@ Telegram (see the README for creating a bot with @BotFather):
                             every update, and nothing else is accepted
   POLKU_HTTP_ADDR           where the webhook listens (default :8080)
   TELEGRAM_API_URL          another Bot API server: a local one, or a test one
+  TELEGRAM_SENDS_PER_SECOND the most calls this process makes to Telegram a
+                            second (default 25, under Telegram's ~30 for a
+                            bot); with R replicas give each 25/R
 
 Discord (see the README for the application, its intents and permissions):
   DISCORD_TOKEN             the bot's token (never printed)
@@ -107,6 +111,14 @@ func runServe(ctx context.Context, inv invocation) error {
 	if *watch && *dir == "" {
 		return usageError{msg: "--watch needs a content directory: use --content DIR or set POLKU_CONTENT"}
 	}
+	perSecond := 0 // the adapter's default
+	if v := inv.getenv("TELEGRAM_SENDS_PER_SECOND"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return usageError{msg: fmt.Sprintf("TELEGRAM_SENDS_PER_SECOND: %q is not a number of calls a second between 1 and 1000 (e.g. 12 for each of two replicas)", v)}
+		}
+		perSecond = n
+	}
 	ho, err := handoffSettings(inv.getenv, sc.redis != "")
 	if err != nil {
 		return err
@@ -158,7 +170,7 @@ func runServe(ctx context.Context, inv invocation) error {
 	var tg *telegram.Adapter
 	if tgToken != "" {
 		tg, err = telegram.New(ctx, engine, telegram.Options{Token: tgToken, APIURL: *apiURL, WebhookURL: *webhook,
-			WebhookSecret: inv.getenv("TELEGRAM_WEBHOOK_SECRET"), HTTPAddr: *httpAddr, Logger: log})
+			WebhookSecret: inv.getenv("TELEGRAM_WEBHOOK_SECRET"), HTTPAddr: *httpAddr, Logger: log, PerSecond: perSecond})
 		if err != nil {
 			if errors.Is(err, telegram.ErrUnauthorized) {
 				return fmt.Errorf("TELEGRAM_TOKEN: %w", err)
