@@ -250,6 +250,10 @@ type Rule struct {
 	Pos      Pos
 
 	targets []*Service
+	// targetIdx are the targets' places in the catalogue: ranking adds
+	// up scores by them without reaching into each service (thousands of
+	// them, scattered in memory)
+	targetIdx []int32
 }
 
 // Targets returns the services the rule suggests, in catalogue order.

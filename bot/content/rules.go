@@ -111,6 +111,10 @@ func (l *loader) resolveRule(r *Rule, n ruleNodes) {
 	}
 	slices.SortFunc(r.targets, func(a, b *Service) int { return cmp.Compare(a.index, b.index) })
 	r.targets = slices.Compact(r.targets)
+	r.targetIdx = make([]int32, len(r.targets))
+	for i, t := range r.targets {
+		r.targetIdx[i] = int32(t.index)
+	}
 }
 
 func anyIn(a, b []string) bool {
@@ -277,11 +281,11 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 			continue
 		}
 		fired = append(fired, r)
-		for _, s := range r.targets {
-			score[s.index] += r.Score
-			hit[s.index] = true
+		for _, i := range r.targetIdx {
+			score[i] += r.Score
+			hit[i] = true
 			if all {
-				chosen[s.index] = append(chosen[s.index], r)
+				chosen[i] = append(chosen[i], r)
 			}
 		}
 	}
@@ -368,7 +372,7 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 	for i := range res.Suggestions {
 		s := res.Suggestions[i].Service
 		for _, r := range fired {
-			if _, ok := slices.BinarySearchFunc(r.targets, s.index, func(t *Service, idx int) int { return cmp.Compare(t.index, idx) }); ok {
+			if _, ok := slices.BinarySearch(r.targetIdx, int32(s.index)); ok {
 				res.Suggestions[i].Rules = append(res.Suggestions[i].Rules, r)
 			}
 		}
