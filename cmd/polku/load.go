@@ -886,7 +886,7 @@ func (rep *loadReport) write(w io.Writer) {
 	}
 	row("bytes per session", dash(rep.SessionBytes, "%.0f")+sessionMemory(rep))
 	row("peak RSS", fmt.Sprintf("%.1f MB", float64(rep.PeakRSSBytes)/(1<<20)))
-	row("live heap after the run", fmt.Sprintf("%.1f MB (%s bytes a person)", float64(rep.LiveHeapBytes)/(1<<20), thousands(float64(rep.LiveHeapBytes)/float64(max(rep.People, 1)))))
+	row("live heap after the run", fmt.Sprintf("%.1f MB (the people's sessions still held)", float64(rep.LiveHeapBytes)/(1<<20)))
 	errs := thousands(float64(rep.Errors))
 	var parts []string
 	add := func(n int64, what string) {
