@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -112,12 +113,8 @@ func (a *Adapter) post(ctx context.Context, channel, text string) error {
 // claim gives the case to the volunteer who pressed Claim, if no one has
 // it: of two pressing at once, one gets it and the other is told who.
 func (a *Adapter) claim(i *discordgo.InteractionCreate, caseID string) {
-	user, ok := a.volunteer(i)
+	user, ok := a.acknowledge(i, false, "claim", slog.LevelDebug)
 	if !ok {
-		return
-	}
-	if err := a.dg.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}); err != nil {
-		a.log.Debug("claim not acknowledged", "err", errText(err))
 		return
 	}
 	ctx, lang := a.ctx, a.lang(i.Locale)
@@ -146,12 +143,8 @@ func (a *Adapter) claim(i *discordgo.InteractionCreate, caseID string) {
 
 // end ends the conversation from the volunteers' side.
 func (a *Adapter) end(i *discordgo.InteractionCreate, caseID string) {
-	user, ok := a.volunteer(i)
+	user, ok := a.acknowledge(i, false, "end", slog.LevelDebug)
 	if !ok {
-		return
-	}
-	if err := a.dg.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}); err != nil {
-		a.log.Debug("end not acknowledged", "err", errText(err))
 		return
 	}
 	ctx, lang := a.ctx, a.lang(i.Locale)

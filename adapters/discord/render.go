@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"polku/adapters/internal/buttons"
+	"polku/adapters/internal/layout"
 	"polku/bot"
 )
 
@@ -200,42 +201,15 @@ func clipRunes(s string, n int) string {
 
 // suggestionsText renders suggestions as blocks of markdown, each whole in
 // itself, so they can be split between messages between blocks.
-func suggestionsText(s *bot.Suggestions) []string {
-	blocks := []string{md(s.Intro)}
-	for i, c := range s.Cards {
-		var b strings.Builder
-		fmt.Fprintf(&b, "**%d. %s**", i+1, md(c.Name))
-		if c.Organization != "" && c.Organization != c.Name {
-			b.WriteString("\n" + md(c.Organization))
-		}
-		if c.URL != "" {
-			// <…> keeps Discord from unfolding a preview of every link
-			b.WriteString("\n<" + strings.ReplaceAll(c.URL, ">", "%3E") + ">")
-		}
-		if c.Description != "" {
-			b.WriteString("\n" + md(c.Description))
-		}
-		if len(c.Why) > 0 {
-			b.WriteString("\n*" + md(s.Why) + ":*")
-			for _, w := range c.Why {
-				b.WriteString("\n• " + md(w))
-			}
-		}
-		for _, cv := range c.Caveats {
-			b.WriteString("\n⚠️ " + md(cv))
-		}
-		if c.Fees != "" {
-			b.WriteString("\n" + md(c.Fees))
-		}
-		if c.HowToStart != "" {
-			b.WriteString("\n**" + md(s.HowToStart) + ":** " + md(c.HowToStart))
-		}
-		blocks = append(blocks, b.String())
-	}
-	for _, n := range s.Notes {
-		blocks = append(blocks, md(n))
-	}
-	return blocks
+func suggestionsText(s *bot.Suggestions) []string { return layout.Cards(s, markdown) }
+
+// markdown is Discord's markdown, for layout.
+var markdown = layout.Markup{
+	Text:   md,
+	Bold:   func(s string) string { return "**" + s + "**" },
+	Italic: func(s string) string { return "*" + s + "*" },
+	// <…> keeps Discord from unfolding a preview of every link
+	Link: func(u string) string { return "<" + strings.ReplaceAll(u, ">", "%3E") + ">" },
 }
 
 // plainSuggestions is the suggestions as plain text a volunteer can copy
@@ -265,23 +239,7 @@ func plainSuggestions(s *bot.Suggestions) string {
 // under Discord's limit; a block too long for a message of its own is cut
 // at line breaks, then at spaces.
 func pack(blocks []string) []string {
-	var out []string
-	cur := ""
-	for _, b := range blocks {
-		for _, piece := range cut(b) {
-			if cur != "" && len(cur)+2+len(piece) > splitAt {
-				out, cur = append(out, cur), ""
-			}
-			if cur != "" {
-				cur += "\n\n"
-			}
-			cur += piece
-		}
-	}
-	if cur != "" {
-		out = append(out, cur)
-	}
-	return out
+	return layout.Pack(blocks, splitAt, func(s string) int { return len(s) }, cut)
 }
 
 func cut(b string) []string {

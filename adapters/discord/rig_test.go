@@ -1,13 +1,11 @@
 package discord_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"polku/bot/handoff"
 	"polku/bot/store"
 	"polku/bot/store/redistest"
+	"polku/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
@@ -49,7 +48,7 @@ type rig struct {
 	desk    *handoff.Desk
 	rdb     *redis.Client
 	adapter *discord.Adapter
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 	cancel  context.CancelFunc
 	done    chan error
 	prefix  string
@@ -67,7 +66,7 @@ type rigOptions struct {
 
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
-	r := &rig{t: t, dc: o.dc, logs: &syncBuffer{}}
+	r := &rig{t: t, dc: o.dc, logs: &syncbuf.Buffer{}}
 	if r.dc == nil {
 		r.dc = discordtest.NewServer(t, "")
 		r.dc.AddGuild(discordtest.Guild{ID: guildID, Name: "Järjestö"})
@@ -219,23 +218,6 @@ func (r *rig) press(user string, m discordtest.Message, label string) discordtes
 	r.t.Helper()
 	id := r.dc.PressButton(user, m.ID, customID(r.t, m, label))
 	return r.dc.WaitResponse(r.t, id, wait)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // unescape undoes Polku's markdown escapes, to match texts as people see

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -48,6 +49,28 @@ func (a *Adapter) volunteer(i *discordgo.InteractionCreate) (*discordgo.User, bo
 	return nil, false
 }
 
+// acknowledge checks that a volunteer sent i and acknowledges it within
+// Discord's 3 seconds: as an update of its message, or, private, as a
+// message to come that only the volunteer will see. It returns the
+// volunteer; false when i is answered already (not a volunteer) or could
+// not be acknowledged (logged at level, as what).
+func (a *Adapter) acknowledge(i *discordgo.InteractionCreate, private bool, what string, level slog.Level) (*discordgo.User, bool) {
+	user, ok := a.volunteer(i)
+	if !ok {
+		return nil, false
+	}
+	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+	if private {
+		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: ephemeral}}
+	}
+	if err := a.dg.InteractionRespond(i.Interaction, resp); err != nil {
+		a.log.Log(a.ctx, level, what+" not acknowledged", "err", errText(err))
+		return nil, false
+	}
+	return user, true
+}
+
 // respondPrivately answers an interaction with a message only its sender
 // sees.
 func (a *Adapter) respondPrivately(i *discordgo.InteractionCreate, text string) {
@@ -61,14 +84,8 @@ func (a *Adapter) respondPrivately(i *discordgo.InteractionCreate, text string) 
 // volunteerStart begins the flow for a volunteer and a new client, in a
 // message only the volunteer sees.
 func (a *Adapter) volunteerStart(i *discordgo.InteractionCreate) {
-	user, ok := a.volunteer(i)
+	user, ok := a.acknowledge(i, true, "slash command", slog.LevelWarn)
 	if !ok {
-		return
-	}
-	err := a.dg.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
-		Data: &discordgo.InteractionResponseData{Flags: ephemeral}})
-	if err != nil {
-		a.log.Warn("slash command not acknowledged", "err", errText(err))
 		return
 	}
 	a.chats.Do("v:"+user.ID, func() {
@@ -89,12 +106,8 @@ func (a *Adapter) volunteerStart(i *discordgo.InteractionCreate) {
 // volunteerComponent handles a button or menu of the volunteer's private
 // flow: acknowledged at once, then the message is replaced by the next step.
 func (a *Adapter) volunteerComponent(i *discordgo.InteractionCreate) {
-	user, ok := a.volunteer(i)
+	user, ok := a.acknowledge(i, false, "component", slog.LevelDebug)
 	if !ok {
-		return
-	}
-	if err := a.dg.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}); err != nil {
-		a.log.Debug("component not acknowledged", "err", errText(err))
 		return
 	}
 	data := i.MessageComponentData()
@@ -170,14 +183,8 @@ func (a *Adapter) volunteerTurn(ctx context.Context, i *discordgo.InteractionCre
 // copyText gives the volunteer the suggestions as plain text to hand to
 // the client (to copy into an email or a message), privately.
 func (a *Adapter) copyText(i *discordgo.InteractionCreate) {
-	user, ok := a.volunteer(i)
+	user, ok := a.acknowledge(i, true, "copy", slog.LevelDebug)
 	if !ok {
-		return
-	}
-	err := a.dg.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
-		Data: &discordgo.InteractionResponseData{Flags: ephemeral}})
-	if err != nil {
-		a.log.Debug("copy not acknowledged", "err", errText(err))
 		return
 	}
 	a.chats.Do("v:"+user.ID, func() {

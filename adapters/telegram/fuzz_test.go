@@ -51,7 +51,7 @@ func FuzzWebhook(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	for i, s := range hostileStrings(f) {
+	for i, s := range telegram.HostileStrings(f) {
 		if i%25 == 0 {
 			b, _ := json.Marshal(s)
 			f.Add(fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"date":1,"chat":%s,"from":%s,"text":%s}}`, 100+i, 100+i, chat, from, b))

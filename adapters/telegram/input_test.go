@@ -167,7 +167,7 @@ func TestHostileText(t *testing.T) {
 	englishSpeaker(r.tg, p)
 	r.tg.SendText(p, "/start")
 	r.waitQuestion(p, "What would you like?")
-	strs := hostileStrings(t)
+	strs := telegram.HostileStrings(t)
 	for i, s := range strs {
 		if strings.TrimSpace(s) == "" {
 			continue
@@ -190,4 +190,3 @@ func TestHostileText(t *testing.T) {
 }
 
 // hostileStrings are the Big List of Naughty Strings (../shared/data).
-func hostileStrings(t testing.TB) []string { return telegram.HostileStrings(t) }

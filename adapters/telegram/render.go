@@ -11,6 +11,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"polku/adapters/internal/buttons"
+	"polku/adapters/internal/layout"
 	"polku/bot"
 )
 
@@ -139,41 +140,14 @@ func buttonData(q *bot.Question, o bot.Option) string {
 // suggestionsHTML renders the suggestions as blocks of HTML, each complete
 // in itself (every tag closed), so they can be split between messages
 // anywhere between blocks.
-func suggestionsHTML(s *bot.Suggestions) []string {
-	blocks := []string{esc(s.Intro)}
-	for i, c := range s.Cards {
-		var b strings.Builder
-		fmt.Fprintf(&b, "<b>%d. %s</b>", i+1, esc(c.Name))
-		if c.Organization != "" && c.Organization != c.Name {
-			b.WriteString("\n" + esc(c.Organization))
-		}
-		if c.URL != "" {
-			fmt.Fprintf(&b, "\n<a href=\"%s\">%s</a>", esc(c.URL), esc(displayURL(c.URL)))
-		}
-		if c.Description != "" {
-			b.WriteString("\n" + esc(c.Description))
-		}
-		if len(c.Why) > 0 {
-			b.WriteString("\n<i>" + esc(s.Why) + ":</i>")
-			for _, w := range c.Why {
-				b.WriteString("\n• " + esc(w))
-			}
-		}
-		for _, cv := range c.Caveats {
-			b.WriteString("\n⚠️ " + esc(cv))
-		}
-		if c.Fees != "" {
-			b.WriteString("\n" + esc(c.Fees))
-		}
-		if c.HowToStart != "" {
-			b.WriteString("\n<b>" + esc(s.HowToStart) + ":</b> " + esc(c.HowToStart))
-		}
-		blocks = append(blocks, b.String())
-	}
-	for _, n := range s.Notes {
-		blocks = append(blocks, esc(n))
-	}
-	return blocks
+func suggestionsHTML(s *bot.Suggestions) []string { return layout.Cards(s, htmlMarkup) }
+
+// htmlMarkup is Telegram's HTML, for layout.
+var htmlMarkup = layout.Markup{
+	Text:   esc,
+	Bold:   func(s string) string { return "<b>" + s + "</b>" },
+	Italic: func(s string) string { return "<i>" + s + "</i>" },
+	Link:   func(u string) string { return fmt.Sprintf("<a href=\"%s\">%s</a>", esc(u), esc(displayURL(u))) },
 }
 
 // displayURL is a link as people read it: without the scheme.
@@ -187,29 +161,7 @@ func displayURL(u string) string {
 // at line breaks, and a line too long at spaces (or anywhere) — never
 // inside a tag or an entity, since those are only at the start of lines or
 // are cut around.
-func pack(blocks []string) []string {
-	var out []string
-	cur := ""
-	flush := func() {
-		if cur != "" {
-			out = append(out, cur)
-			cur = ""
-		}
-	}
-	for _, b := range blocks {
-		for _, piece := range cut(b) {
-			if cur != "" && length(cur)+2+length(piece) > splitAt {
-				flush()
-			}
-			if cur != "" {
-				cur += "\n\n"
-			}
-			cur += piece
-		}
-	}
-	flush()
-	return out
-}
+func pack(blocks []string) []string { return layout.Pack(blocks, splitAt, length, cut) }
 
 // length counts as Telegram does: UTF-16 code units. Tags and entities
 // make it larger than the shown text, never smaller, which keeps the

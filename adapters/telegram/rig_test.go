@@ -1,7 +1,6 @@
 package telegram_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	"polku/bot/content/contenttest"
 	"polku/bot/store"
 	"polku/bot/store/redistest"
+	"polku/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
@@ -43,7 +42,7 @@ type rig struct {
 	engine  *bot.Engine
 	rdb     *redis.Client
 	store   *store.Redis
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 	prefix  string // Redis key prefix
 	secret  string // the webhook's secret, when there is a webhook
 	hook    string // the webhook's URL
@@ -64,7 +63,7 @@ type rigOptions struct {
 
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
-	r := &rig{t: t, tg: o.tg, logs: &syncBuffer{}}
+	r := &rig{t: t, tg: o.tg, logs: &syncbuf.Buffer{}}
 	if r.tg == nil {
 		r.tg = telegramtest.NewServer(t, token)
 	}
@@ -236,22 +235,4 @@ func (r *rig) press(chat int64, q telegramtest.Message, label string) int {
 	id := r.tg.PressButton(chat, q.ID, label)
 	r.tg.WaitFor(r.t, wait, "the callback query answered", func(st *telegramtest.State) bool { return st.Answered(id) })
 	return id
-}
-
-// syncBuffer is a log sink the adapter's goroutines write to at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

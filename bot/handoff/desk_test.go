@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"polku/bot"
+	"polku/internal/syncbuf"
 )
 
 func TestDeskEvents(t *testing.T) {
@@ -503,7 +504,7 @@ func TestExactlyOnceAcrossKill(t *testing.T) {
 func TestRedisRestart(t *testing.T) {
 	ctx := context.Background()
 	srv := redisServer(t)
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	outage := make(chan struct{}, 10)
 	d := newDesk(t, srv.Client(t), Options{Logger: slog.New(&signalHandler{
 		Handler: slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}),

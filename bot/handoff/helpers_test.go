@@ -1,7 +1,6 @@
 package handoff
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 
 	"polku/bot"
 	"polku/bot/store/redistest"
+	"polku/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
@@ -35,24 +35,6 @@ func sharedClient(tb testing.TB) *redis.Client {
 	c := redis.NewClient(opt)
 	tb.Cleanup(func() { c.Close() })
 	return c
-}
-
-// logBuffer collects a desk's logs; safe for concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // clock is a settable Now.
@@ -80,7 +62,7 @@ type testDesk struct {
 	*Desk
 	c      redis.UniversalClient
 	prefix string
-	logs   *logBuffer
+	logs   *syncbuf.Buffer
 }
 
 // newDesk returns a desk with keys of its own; o.Prefix set means another
@@ -93,7 +75,7 @@ func newDesk(tb testing.TB, c redis.UniversalClient, o Options) *testDesk {
 	if o.IdleClaim == 0 {
 		o.IdleClaim = 200 * time.Millisecond
 	}
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

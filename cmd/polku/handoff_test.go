@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"polku/adapters/discord/discordtest"
 	"polku/adapters/telegram/telegramtest"
 	"polku/bot/store/redistest"
+	"polku/internal/syncbuf"
 )
 
 // polkuBinary builds cmd/polku once for the tests that run it as separate
@@ -39,25 +39,8 @@ type process struct {
 	name string
 	env  []string
 	cmd  *exec.Cmd
-	logs *lockedBuffer
+	logs *syncbuf.Buffer
 	done chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func startPolku(t *testing.T, name string, env ...string) *process {
@@ -65,7 +48,7 @@ func startPolku(t *testing.T, name string, env ...string) *process {
 	if _, err := polkuBinary(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{t: t, name: name, env: env, logs: &lockedBuffer{}}
+	p := &process{t: t, name: name, env: env, logs: &syncbuf.Buffer{}}
 	p.start()
 	t.Cleanup(func() { p.stop(syscall.SIGKILL) })
 	return p

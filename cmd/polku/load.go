@@ -599,12 +599,10 @@ func (r *loadRun) measure(rep *loadReport, begin, end snapshot) {
 	if rep.Seconds > 0 {
 		rep.PerSecond = float64(n) / rep.Seconds
 	}
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	rep.LatencyMS = latencyReport{P50: ms(r.hist.quantile(0.50)), P90: ms(r.hist.quantile(0.90)),
-		P99: ms(r.hist.quantile(0.99)), Max: ms(time.Duration(r.hist.max.Load()))}
+	rep.LatencyMS = r.hist.report()
 	if r.work != nil {
-		rep.QueuedMS = &latencyReport{P50: ms(r.queued.quantile(0.50)), P90: ms(r.queued.quantile(0.90)),
-			P99: ms(r.queued.quantile(0.99)), Max: ms(time.Duration(r.queued.max.Load()))}
+		q := r.queued.report()
+		rep.QueuedMS = &q
 	}
 	rep.CPUMicros = per(int64(end.cpu-begin.cpu)) / 1000
 	rep.Allocs = per(int64(end.mallocs - begin.mallocs))

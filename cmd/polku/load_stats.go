@@ -231,6 +231,13 @@ type snapshot struct {
 	redis    int64 // commands Redis ran, from INFO commandstats; -1: not known
 }
 
+// report is the histogram's percentiles and maximum, in milliseconds.
+func (h *histogram) report() latencyReport {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return latencyReport{P50: ms(h.quantile(0.50)), P90: ms(h.quantile(0.90)),
+		P99: ms(h.quantile(0.99)), Max: ms(time.Duration(h.max.Load()))}
+}
+
 func memStats() (mallocs, alloc uint64) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
