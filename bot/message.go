@@ -136,7 +136,19 @@ type Card struct {
 	Caveats      []string // what to check: eligibility not known, other language
 	HowToStart   string
 	Fees         string
-	Trace        []Trace // which rules chose it, for staff tools; not shown to the person
+	// Contact lines as the source gives them, each with its label in the
+	// person's language ("Puhelin", "040 123 4567"); empty when unknown.
+	Contact []Contact
+	Checked string  // "Details checked 7.12.2026.", in the person's language
+	Trace   []Trace // which rules chose it, for staff tools; not shown to the person
+}
+
+// Contact is one way to reach a service: its address, phone, e-mail or
+// hours.
+type Contact struct {
+	Kind  string // address, phone, email or hours
+	Label string // in the person's language
+	Value string
 }
 
 // Trace is one rule that chose a service, and the answers it read.

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"polku/bot/content"
 )
@@ -66,12 +68,27 @@ func (t *turn) card(s content.Suggestion) Card {
 		c.Caveats = append(c.Caveats, t.format(t.say("check_eligibility"), map[string]string{
 			"eligibility": sv.Eligibility.In(lang), "fields": t.join(labels)}))
 	}
-	if s.OtherLanguage {
+	if s.OtherLanguage || s.Interpreter {
 		var names []string
 		for _, code := range sv.Languages {
 			names = append(names, t.languageName(code))
 		}
-		c.Caveats = append(c.Caveats, t.format(t.say("serves_languages"), map[string]string{"languages": t.join(names)}))
+		key := "serves_languages"
+		if s.Interpreter {
+			key = "interpreter"
+		}
+		c.Caveats = append(c.Caveats, t.format(t.say(key), map[string]string{"languages": t.join(names)}))
+	}
+	if sv.Unverified != "" {
+		c.Caveats = append(c.Caveats, t.say("unverified"))
+	}
+	for _, ct := range []struct{ kind, value string }{{"address", sv.Address}, {"phone", sv.Phone}, {"email", sv.Email}, {"hours", sv.Hours.In(lang)}} {
+		if ct.value != "" {
+			c.Contact = append(c.Contact, Contact{Kind: ct.kind, Label: t.say(ct.kind), Value: ct.value})
+		}
+	}
+	if d, err := time.Parse("2006-01-02", sv.Checked); err == nil {
+		c.Checked = t.format(t.say("checked"), map[string]string{"date": fmt.Sprintf("%d.%d.%d", d.Day(), d.Month(), d.Year())})
 	}
 	return c
 }

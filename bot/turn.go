@@ -400,6 +400,12 @@ func (t *turn) text() bool {
 		return t.typed(st)
 	}
 	q := t.question(st)
+	// a single choice keeps in Picked only the places last asked back
+	// about ("did you mean Tampere?"); they are offered once
+	var maybe []string
+	if !st.Multi() {
+		maybe, t.s.Picked = t.s.Picked, nil
+	}
 	if st.Multi() {
 		if values := t.matchMany(q, t.msg.Text); values != nil {
 			return t.answer(content.Answer{Step: st.ID, Value: strings.Join(values, content.ListSep)})
@@ -407,13 +413,64 @@ func (t *turn) text() bool {
 	} else if o := t.matchStep(st, q, t.msg.Text); o != "" {
 		return t.answer(content.Answer{Step: st.ID, Value: o})
 	}
+	if len(maybe) == 1 && t.isYes(t.msg.Text) {
+		if m := t.c.Places.Municipality(maybe[0]); m != nil && st.Option(m.Area) != nil {
+			return t.answer(content.Answer{Step: st.ID, Value: m.Area})
+		}
+	}
 	// the number or label of "Done" or "I'd rather not say"
 	if o := matchOption(q.Options, t.msg.Text, true); o != nil && (o.ID == DoneID || o.ID == DeclineID) {
 		t.msg.Choice = &Choice{Flow: w.Flow.ID, Step: st.ID, Option: o.ID}
 		return t.choice()
 	}
+	if _, handled := t.place(st); handled {
+		return true // answered, or asked back with Picked changed
+	}
 	t.note(t.say("not_understood"))
 	t.ask()
+	return len(maybe) > 0
+}
+
+// place reads a municipality typed at the question of where the person
+// lives (the step that sets the area field). One found is the answer, and
+// the person is told which area it is in; names close to what was typed
+// are asked back, offered as buttons, never taken for the answer.
+func (t *turn) place(st *content.Step) (answered, handled bool) {
+	p := t.c.Places
+	if p == nil || st.Multi() || st.Field == nil || st.Field != t.c.Field("area") {
+		return false, false
+	}
+	lang := t.lang()
+	m := p.Find(t.msg.Text)
+	if m.Found != nil && st.Option(m.Found.Area) != nil {
+		t.note(t.format(t.say("place_found"), map[string]string{"place": m.Found.Name(lang), "area": st.Field.ValueLabel(m.Found.Area, lang)}))
+		return t.answer(content.Answer{Step: st.ID, Value: m.Found.Area}), true
+	}
+	var names []string
+	for _, mu := range m.Maybe {
+		if st.Option(mu.Area) != nil {
+			t.s.Picked = append(t.s.Picked, mu.Code)
+			names = append(names, mu.Name(lang))
+		}
+	}
+	if len(names) == 0 {
+		return false, false
+	}
+	t.note(t.format(t.say("place_maybe"), map[string]string{"places": t.joinOr(names)}))
+	t.ask()
+	return false, true
+}
+
+// isYes reports a typed yes ("kyllä", "joo", "ja", "yes") in any language.
+func (t *turn) isYes(text string) bool {
+	norm := content.NormalizeText(text)
+	for _, l := range t.c.Languages {
+		for _, w := range strings.Split(t.c.Message("yes_words", l.Code), ",") {
+			if w = content.NormalizeText(w); w != "" && norm == w {
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -551,6 +608,14 @@ func (t *turn) question(st *content.Step) *Question {
 		hints = append(hints, t.format(t.say("number_hint"), map[string]string{"min": bound(st.Input.Min, "…"), "max": bound(st.Input.Max, "…")}))
 	}
 	q.Hint = strings.Join(hints, "\n")
+	if !st.Multi() && t.c.Places != nil {
+		// the places asked back about come first: one tap answers
+		for _, code := range t.s.Picked {
+			if m := t.c.Places.Municipality(code); m != nil && st.Option(m.Area) != nil {
+				q.Options = append(q.Options, Option{ID: m.Area, Label: m.Name(lang)})
+			}
+		}
+	}
 	for _, o := range st.Options {
 		q.Options = append(q.Options, Option{ID: o.Value, Label: o.Label.In(lang), Selected: st.Multi() && slices.Contains(t.s.Picked, o.Value)})
 	}
@@ -740,6 +805,14 @@ func (t *turn) isAndWord(w string) bool {
 		}
 	}
 	return false
+}
+
+// joinOr lists alternatives: "a, b or c".
+func (t *turn) joinOr(items []string) string {
+	if len(items) < 2 {
+		return t.join(items)
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + t.say("or") + " " + items[len(items)-1]
 }
 
 // join lists items in plain words: "a, b and c".

@@ -11,6 +11,38 @@ var serviceStatuses = []string{"active", "inactive", "defunct", "temporarily_clo
 
 var urlPattern = regexp.MustCompile(`^https?://[^\s/$.?#][^\s]*$`)
 
+// phonePattern accepts numbers as Finnish sources write them: digits in
+// groups, an optional + and country code, and at least five digits.
+var phonePattern = regexp.MustCompile(`^\+?[0-9](?:[ -]?[0-9]){4,15}$`)
+
+var emailPattern = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[a-z]{2,}$`)
+
+// staleAfter is how much older than its reading a source page may be
+// before its facts are treated as unverified.
+const staleAfter = 2 * 365 * 24 * time.Hour
+
+func pageTooOld(pageDate, checked string) bool {
+	p, err1 := time.Parse("2006-01-02", pageDate)
+	c, err2 := time.Parse("2006-01-02", checked)
+	return err1 == nil && err2 == nil && c.Sub(p) > staleAfter
+}
+
+// date reads an optional year-month-day.
+func (l *loader) date(n *node, what string) string {
+	if n == nil {
+		return ""
+	}
+	d, ok := l.scalar(n, "date")
+	if !ok {
+		return ""
+	}
+	if _, err := time.Parse("2006-01-02", d); err != nil {
+		l.errorf(n, fmt.Sprintf("%q is not a date", clip(d, 40)), fmt.Sprintf("Write %s as year-month-day, for example 2026-11-23.", what))
+		return ""
+	}
+	return d
+}
+
 func (l *loader) url(n *node, what string) (string, bool) {
 	s, ok := l.scalar(n, what)
 	if !ok {
@@ -54,6 +86,11 @@ func (l *loader) loadCatalogue(f *contentFile) {
 		if d := om["description"]; d != nil {
 			l.text(d, "description", false, nil)
 		}
+		if n := om["source"]; n != nil {
+			o.Source, _ = l.url(n, "source")
+		}
+		o.Checked = l.date(om["checked"], "the date someone last read the source")
+		o.PageDate = l.date(om["page_date"], "the date the source page shows")
 		l.orgs[id] = o
 		l.content.Orgs = append(l.content.Orgs, o)
 	}
@@ -92,13 +129,45 @@ func (l *loader) loadCatalogue(f *contentFile) {
 			}
 		}
 		s.Source, _ = l.url(sm["source"], "source")
-		if n := sm["checked"]; n != nil {
-			if d, ok := l.scalar(n, "date"); ok {
-				if _, err := time.Parse("2006-01-02", d); err != nil {
-					l.errorf(n, fmt.Sprintf("%q is not a date", d), "Write the date someone last checked these facts as year-month-day, for example 2026-11-23.")
+		s.Checked = l.date(sm["checked"], "the date someone last read the source")
+		s.PageDate = l.date(sm["page_date"], "the date the source page shows")
+		if n := sm["unverified"]; n != nil {
+			if why, ok := l.scalar(n, "note"); ok {
+				s.Unverified = why
+			}
+		}
+		if s.Unverified == "" && s.PageDate != "" && s.Checked != "" && pageTooOld(s.PageDate, s.Checked) {
+			s.Unverified = fmt.Sprintf("the source page is dated %s, more than two years before it was read", s.PageDate)
+		}
+		if n := sm["address"]; n != nil {
+			s.Address, _ = l.scalar(n, "address")
+		}
+		if n := sm["phone"]; n != nil {
+			if p, ok := l.scalar(n, "phone number"); ok {
+				if !phonePattern.MatchString(p) {
+					l.errorf(n, fmt.Sprintf("%q is not a phone number", clip(p, 40)), "Write it as the source does, with digits, spaces and an optional leading +, for example 040 123 4567 or +358 9 2525 0111.")
 				} else {
-					s.Checked = d
+					s.Phone = p
 				}
+			}
+		}
+		if n := sm["email"]; n != nil {
+			if e, ok := l.scalar(n, "e-mail address"); ok {
+				if !emailPattern.MatchString(e) {
+					l.errorf(n, fmt.Sprintf("%q is not an e-mail address", clip(e, 60)), "Write it as name@example.fi.")
+				} else {
+					s.Email = e
+				}
+			}
+		}
+		if n := sm["hours"]; n != nil {
+			s.Hours = l.text(n, "hours", true, nil)
+		}
+		var muniNodes []*node
+		for _, item := range l.list(sm["municipalities"], "municipalities") {
+			if name, ok := l.scalar(item, "municipality"); ok {
+				muniNodes = append(muniNodes, item)
+				s.Municipalities = append(s.Municipalities, name)
 			}
 		}
 		langs, langNodes := l.ids(sm["languages"], "language")
@@ -135,16 +204,18 @@ func (l *loader) loadCatalogue(f *contentFile) {
 		s.index = len(l.content.Services)
 		l.content.Services = append(l.content.Services, s)
 		l.content.services[id] = s
-		l.services = append(l.services, pendingService{s: s, org: sm["organization"], kind: sm["kind"], areas: areaNodes, eligible: sm["eligible"]})
+		l.services = append(l.services, pendingService{s: s, org: sm["organization"], kind: sm["kind"], areas: areaNodes, municipalities: muniNodes, eligible: sm["eligible"]})
 	}
 }
 
 type pendingService struct {
-	s        *Service
-	org      *node
-	kind     *node
-	areas    []*node
-	eligible *node
+	s     *Service
+	org   *node
+	kind  *node
+	areas []*node
+	// municipalities are resolved against rules/places/ once it is read
+	municipalities []*node
+	eligible       *node
 }
 
 // resolveServices checks the catalogue's references once every catalogue

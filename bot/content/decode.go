@@ -153,6 +153,14 @@ func (l *loader) id(n *node, what string) (string, bool) {
 	return s, true
 }
 
+func (l *loader) boolean(n *node, what string) (bool, bool) {
+	if n.kind != scalarNode || n.tag != "bool" {
+		l.errorf(n, fmt.Sprintf("The %s must be true or false, but it is %s", what, describe(n)), "Write true or false, without quotes.")
+		return false, false
+	}
+	return n.value == "true", true
+}
+
 func (l *loader) integer(n *node, what string) (int, bool) {
 	if n == nil {
 		return 0, false

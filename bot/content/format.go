@@ -31,6 +31,7 @@ const (
 	vMessages                     // every message key, each a text per language
 	vCommands                     // every command name, each a command object
 	vAnswers                      // a conversation test's answers
+	vBool                         // true or false
 )
 
 type keyFormat struct {
@@ -74,6 +75,7 @@ var formats = map[string]objectFormat{
 		{"cost", false, vText, "", "What it costs the person, and whether they keep their benefits."},
 		{"gets", false, vText, "", "What the person gets from it."},
 		{"how_to_start", false, vText, "", "The usual first step, for any service of this kind."},
+		{"public", false, vBool, "", "true for a public authority's service (the wellbeing county's, the municipality's): a person's own one is shown even when it does not list their language, with a note that they may ask for an interpreter."},
 	}},
 	"catalogue file": {doc: "A file in rules/services/: organisations and the services they run. Names follow Open Referral HSDS where one fits.", keys: []keyFormat{
 		{"organizations", false, vList, "organization", "Organisations that run the services."},
@@ -84,6 +86,9 @@ var formats = map[string]objectFormat{
 		{"name", true, vName, "", "The organisation's name: one text, or one per language."},
 		{"url", true, vURL, "", "The organisation's own web site."},
 		{"description", false, vText, "", "What the organisation does."},
+		{"source", false, vURL, "", "The page the organisation's facts were read from."},
+		{"checked", false, vDate, "", "When someone last read that page: year-month-day."},
+		{"page_date", false, vDate, "", "The date the page itself shows (published or updated), if it shows one: facts from a page more than two years older than checked are treated as unverified."},
 	}},
 	"service": {doc: "A service people can be suggested.", keys: []keyFormat{
 		{"id", true, vID, "", "The service's id, used by rules (suggest: services:) and in tests."},
@@ -100,8 +105,37 @@ var formats = map[string]objectFormat{
 		{"fees", false, vText, "", "What it costs the person, e.g. Free of charge."},
 		{"tags", false, vIDList, "", "Tags that rules can suggest by (suggest: tags:)."},
 		{"status", false, vStatus, "", "active (the default), inactive, defunct or temporarily_closed; only active services are suggested."},
-		{"source", true, vURL, "", "Where the facts come from."},
-		{"checked", true, vDate, "", "When someone last checked the facts: year-month-day."},
+		{"address", false, vString, "", "Where to go, exactly as the source gives it: street, postcode and town. Leave it out when the source does not give one."},
+		{"phone", false, vString, "", "A phone number the source gives for this service, e.g. 040 123 4567 or +358 40 123 4567. Never a person's own number."},
+		{"email", false, vString, "", "An e-mail address the source gives for this service (not a person's own)."},
+		{"hours", false, vName, "", "Opening or walk-in hours as the source states them: one text, or one per language."},
+		{"municipalities", false, vStringList, "", "The municipalities where it is given, by their Finnish or Swedish name (rules/places/): people who name their municipality see it first."},
+		{"source", true, vURL, "", "The page the facts were read from."},
+		{"checked", true, vDate, "", "When someone last read the source: year-month-day. polku check warns when it is older than --max-age."},
+		{"page_date", false, vDate, "", "The date the source page itself shows (published or updated), if it shows one: facts from a page more than two years older than checked are treated as unverified."},
+		{"unverified", false, vString, "", "Why the facts need checking before anyone relies on them (e.g. \"address from a 2019 report\"). The card tells the person to check them first."},
+	}},
+	"places file": {doc: "rules/places/municipalities.yaml: every municipality with its area and employment area, from a public classification.", keys: []keyFormat{
+		{"source", true, vURL, "", "The classification the list comes from."},
+		{"dataset", false, vURL, "", "The file it was taken from."},
+		{"year", true, vInt, "", "The classification's year."},
+		{"checked", true, vDate, "", "When the list was taken: year-month-day."},
+		{"employment_areas", false, vList, "employment area", "The employment areas, with their codes."},
+		{"municipalities", true, vList, "municipality", "Every municipality."},
+	}},
+	"employment area": {doc: "An employment area (työllisyysalue).", keys: []keyFormat{
+		{"code", true, vInt, "", "Its code in the classification."},
+		{"fi", true, vString, "", "Its Finnish name."},
+		{"sv", true, vString, "", "Its Swedish name."},
+	}},
+	"municipality": {doc: "A municipality.", keys: []keyFormat{
+		{"code", true, vString, "", "Its three-digit code, in quotes: \"091\"."},
+		{"fi", true, vString, "", "Its Finnish name."},
+		{"sv", true, vString, "", "Its Swedish name."},
+		{"area", true, vID, "", "Its area: a value of the area field in rules/profile.yaml."},
+		{"employment_area", false, vInt, "", "The code of its employment area."},
+		{"languages", false, vIDList, "", "Its official languages, the majority's first."},
+		{"aliases", false, vStringList, "", "Other ways people write it, e.g. forms the generated inflections miss."},
 	}},
 	"rules file": {doc: "A file in rules/: suggestion rules.", keys: []keyFormat{
 		{"rules", true, vList, "rule", "Rules that suggest services."},

@@ -90,7 +90,7 @@ func (l *loader) load() {
 	files := l.read()
 	var profile *contentFile
 	var kinds, messages, style []*contentFile
-	var catalogue, rules, flows []*contentFile
+	var catalogue, rules, flows, places []*contentFile
 	for _, f := range files {
 		if f.root == nil {
 			switch p := f.path; {
@@ -107,6 +107,8 @@ func (l *loader) load() {
 		switch p := f.path; {
 		case p == "rules/profile.yaml" || p == "rules/profile.yml":
 			profile = f
+		case strings.HasPrefix(p, "rules/places/"):
+			places = append(places, f)
 		case p == "rules/kinds.yaml" || p == "rules/kinds.yml":
 			kinds = append(kinds, f)
 		case strings.HasPrefix(p, "rules/services/"):
@@ -136,10 +138,14 @@ func (l *loader) load() {
 	for _, f := range kinds {
 		l.loadKinds(f)
 	}
+	for _, f := range places {
+		l.loadPlaces(f)
+	}
 	for _, f := range catalogue {
 		l.loadCatalogue(f)
 	}
 	l.resolveServices()
+	l.resolveMunicipalities()
 	if len(catalogue) == 0 {
 		l.diags = append(l.diags, Diagnostic{Severity: Error, Summary: "The catalogue is empty",
 			Detail: "Add services in files under rules/services/, for example rules/services/national.yaml.", Subject: Range{File: "rules/services/", Start: Pos{1, 1}}})
@@ -186,9 +192,9 @@ func (l *loader) read() []*contentFile {
 				return nil
 			}
 			depth := strings.Count(p, "/")
-			if depth > 1 && !strings.HasPrefix(p, "rules/services/") {
+			if depth > 1 && !strings.HasPrefix(p, "rules/services/") && !(depth == 2 && strings.HasPrefix(p, "rules/places/")) {
 				l.diags = append(l.diags, Diagnostic{Severity: Warning, Summary: "This file is ignored",
-					Detail:  "Only files directly in flows/ and rules/, and files under rules/services/, are read. Move it up one folder.",
+					Detail:  "Only files directly in flows/ and rules/, files under rules/services/ and the list of municipalities in rules/places/ are read. Move it up one folder.",
 					Subject: Range{File: p, Start: Pos{1, 1}}})
 				return nil
 			}
@@ -464,6 +470,9 @@ func (l *loader) loadKinds(f *contentFile) {
 			if d := km[kt.key]; d != nil {
 				*kt.t = l.text(d, kt.key, false, nil)
 			}
+		}
+		if n := km["public"]; n != nil {
+			k.Public, _ = l.boolean(n, "public")
 		}
 		l.kinds[id] = k
 		l.content.Kinds = append(l.content.Kinds, k)

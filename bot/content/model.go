@@ -20,7 +20,10 @@ type Content struct {
 	Orgs      []*Organization
 	Services  []*Service
 	Commands  []*Command
-	Files     []string // every content file read, slash-separated
+	// Places is the list of municipalities with their areas, for reading
+	// the answer to "where do you live"; nil when the content has none.
+	Places *Places
+	Files  []string // every content file read, slash-separated
 
 	messages  map[string]Text
 	fields    map[string]*Field
@@ -192,8 +195,11 @@ type Kind struct {
 	Cost        Text // what it costs the person
 	Gets        Text // what the person gets
 	HowToStart  Text // the usual first step
-	File        string
-	Pos         Pos
+	// Public is a public authority's kind of service: a person's own one
+	// is never hidden because of language (they may ask for an interpreter).
+	Public bool
+	File   string
+	Pos    Pos
 }
 
 // Organization runs services. Fields follow Open Referral HSDS.
@@ -201,8 +207,13 @@ type Organization struct {
 	ID   string
 	Name Text
 	URL  string
-	File string
-	Pos  Pos
+	// Source, Checked and PageDate say where the organisation's facts were
+	// read, when, and how old that page was (see Service).
+	Source   string
+	Checked  string
+	PageDate string
+	File     string
+	Pos      Pos
 }
 
 // National is the area value of services for the whole country.
@@ -211,22 +222,36 @@ const National = "koko-suomi"
 // Service is one catalogue entry. Fields follow Open Referral HSDS where
 // one fits (application_process is HowToStart, assured_date is Checked).
 type Service struct {
-	ID           string
-	Name         Text
-	Org          *Organization
-	Kind         *Kind
-	Areas        []string
-	Languages    []string
-	URL          string
-	Eligible     *Expr
-	Eligibility  Text
-	Description  Text
-	HowToStart   Text
-	Fees         Text
-	Tags         []string
-	Status       string
-	Source       string
-	Checked      string
+	ID          string
+	Name        Text
+	Org         *Organization
+	Kind        *Kind
+	Areas       []string
+	Languages   []string
+	URL         string
+	Eligible    *Expr
+	Eligibility Text
+	Description Text
+	HowToStart  Text
+	Fees        Text
+	Tags        []string
+	Status      string
+	// Address, Phone, Email and Hours are contact facts exactly as the
+	// source states them; empty when it does not.
+	Address string
+	Phone   string
+	Email   string
+	Hours   Text
+	// Municipalities are where the service is given (codes of
+	// rules/places/), for ranking a person's own municipality first.
+	Municipalities []string
+	Source         string
+	Checked        string // when the source was last read: 2006-01-02
+	PageDate       string // the source page's own date, if it shows one
+	// Unverified says why the facts need checking before anyone relies on
+	// them: a staff member's note, or that the source page is more than
+	// two years older than Checked. Cards then tell the person to check.
+	Unverified   string
 	File         string
 	Pos          Pos
 	national     bool

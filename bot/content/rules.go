@@ -213,6 +213,11 @@ type Suggestion struct {
 	// OtherLanguage is set when the person's languages are not known and
 	// the service is not given in the language of the conversation.
 	OtherLanguage bool
+	// Interpreter is set for the person's own public local service (their
+	// county's or municipality's) when it is not given in a language they
+	// named, or in the conversation's: it is shown all the same, since
+	// they may ask for an interpreter there.
+	Interpreter bool
 }
 
 // RuleResult is one rule's condition for a profile.
@@ -313,12 +318,16 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 		}
 		reason := ""
 		var unsure []*Field
+		// the person's own county or municipality is never hidden by
+		// language: local, public, and in their (known) area
+		ownPublic := s.Kind != nil && s.Kind.Public && !s.national && areaBit >= 0
+		interpreter := false
 		switch {
 		case s.Status != "active":
 			reason = "status"
 		case c.areaField != nil && !s.national && !has(s.areaBits, areaBit):
 			reason = "area"
-		case len(personLangs) > 0 && !anyIn(personLangs, s.Languages):
+		case len(personLangs) > 0 && !anyIn(personLangs, s.Languages) && !ownPublic:
 			reason = "language"
 		case s.Eligible != nil:
 			switch s.Eligible.Eval(p) {
@@ -341,11 +350,19 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 		if score[i] <= 0 {
 			continue
 		}
+		if ownPublic {
+			if len(personLangs) > 0 {
+				interpreter = !anyIn(personLangs, s.Languages)
+			} else {
+				interpreter = !has(s.langBits, chatBit)
+			}
+		}
 		res.Total++
 		if stopAt > 0 && res.Total >= stopAt {
 			break
 		}
-		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, OtherLanguage: len(personLangs) == 0 && !has(s.langBits, chatBit)}
+		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, Interpreter: interpreter,
+			OtherLanguage: !interpreter && len(personLangs) == 0 && !has(s.langBits, chatBit)}
 		if all {
 			sg.Rules = chosen[i]
 			sortRules(sg.Rules)

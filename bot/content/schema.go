@@ -20,6 +20,7 @@ var SchemaFiles = []SchemaFile{
 	{"kinds.json", "rules/kinds.yaml", "kinds file"},
 	{"rules.json", "rules/*.yaml (the other files directly in rules/)", "rules file"},
 	{"services.json", "rules/services/*.yaml", "catalogue file"},
+	{"places.json", "rules/places/municipalities.yaml", "places file"},
 	{"flow.json", "flows/*.yaml (but flows/messages.yaml and flows/style.yaml)", "flow"},
 	{"messages.json", "flows/messages.yaml", "messages file"},
 	{"style.json", "flows/style.yaml", "style file"},
@@ -126,6 +127,8 @@ func valueSchema(k keyFormat, defs map[string]any) map[string]any {
 		return map[string]any{"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`}
 	case vInt:
 		return map[string]any{"type": "integer"}
+	case vBool:
+		return map[string]any{"type": "boolean"}
 	case vFieldType:
 		return map[string]any{"enum": []any{"string", "int", "bool", "list"}}
 	case vStatus:

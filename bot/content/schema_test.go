@@ -70,6 +70,8 @@ func schemaFor(p string) string {
 		return "kinds.json"
 	case strings.HasPrefix(p, "rules/services/"):
 		return "services.json"
+	case strings.HasPrefix(p, "rules/places/"):
+		return "places.json"
 	case strings.HasPrefix(p, "rules/"):
 		return "rules.json"
 	case p == "flows/messages.yaml":

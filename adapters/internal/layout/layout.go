@@ -52,6 +52,12 @@ func Cards(s *bot.Suggestions, m Markup) []string {
 		if c.HowToStart != "" {
 			b.WriteString("\n" + m.Bold(m.Text(s.HowToStart)+":") + " " + m.Text(c.HowToStart))
 		}
+		for _, ct := range c.Contact {
+			b.WriteString("\n" + m.Text(ct.Label+": "+ct.Value))
+		}
+		if c.Checked != "" {
+			b.WriteString("\n" + m.Italic(m.Text(c.Checked)))
+		}
 		blocks = append(blocks, b.String())
 	}
 	for _, n := range s.Notes {
