@@ -212,3 +212,40 @@ func TestEveryAreaHasALocalFirstStep(t *testing.T) {
 		}
 	}
 }
+
+// concreteKinds are the kinds of a concrete local place a person can go to
+// or call, as opposed to a county's front page (local_services).
+var concreteKinds = []string{"ohjaamo", "youth_workshop", "outreach_youth_work", "clubhouse", "social_enterprise",
+	"unemployed_association", "ngo_activity", "work_cooperative", "employment_services", "parish_diaconia",
+	"job_coaching", "rehab_work_activity", "substance_support", "language_integration", "debt_housing_advice"}
+
+// TestConcretePlacesInEveryArea holds the catalogue to what a volunteer
+// anywhere in Finland needs on day one: in each of the 23 areas at least
+// five concrete local services of at least three kinds, and 250 services
+// in all.
+func TestConcretePlacesInEveryArea(t *testing.T) {
+	c := load(t)
+	if n := len(c.Services); n < 250 {
+		t.Errorf("the catalogue has %d services, want at least 250", n)
+	}
+	count := map[string]int{}
+	kinds := map[string]map[string]bool{}
+	for _, s := range c.Services {
+		if s.Status != "active" || slices.Contains(s.Areas, content.National) || !slices.Contains(concreteKinds, s.Kind.ID) {
+			continue
+		}
+		for _, a := range s.Areas {
+			count[a]++
+			if kinds[a] == nil {
+				kinds[a] = map[string]bool{}
+			}
+			kinds[a][s.Kind.ID] = true
+		}
+	}
+	for _, a := range c.Field("area").Values {
+		t.Logf("%-18s %3d services, %d kinds", a, count[a], len(kinds[a]))
+		if count[a] < 5 || len(kinds[a]) < 3 {
+			t.Errorf("%s has %d concrete local services of %d kinds, want at least 5 of 3 kinds", a, count[a], len(kinds[a]))
+		}
+	}
+}

@@ -23,6 +23,10 @@ type Session struct {
 	// Asking is an engine question in progress (LanguageStep) that takes
 	// the next answer instead of the flow.
 	Asking string `json:"q,omitempty"`
+	// Place is the municipality (its code) the person typed when asked
+	// where they live; kept only while their area answer is its area, so
+	// that services there come first.
+	Place string `json:"pl,omitempty"`
 	// Seen holds the most recent platform update ids, newest last, so a
 	// redelivered update is not handled twice. It is saved in the same
 	// atomic write as the answer it produced.

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ func (t *turn) showSuggestions() {
 	}
 	if res.AreaUnknown {
 		sg.Notes = append(sg.Notes, t.say("area_unknown"))
+	}
+	if res.AskPlace {
+		sg.Notes = append(sg.Notes, t.say("ask_place"))
 	}
 	t.reply.Suggestions = sg
 }
@@ -79,10 +83,14 @@ func (t *turn) card(s content.Suggestion) Card {
 		}
 		c.Caveats = append(c.Caveats, t.format(t.say(key), map[string]string{"languages": t.join(names)}))
 	}
+	places := t.placeNames(sv.Municipalities)
 	if sv.Unverified != "" {
 		c.Caveats = append(c.Caveats, t.say("unverified"))
 	}
-	for _, ct := range []struct{ kind, value string }{{"address", sv.Address}, {"phone", sv.Phone}, {"email", sv.Email}, {"hours", sv.Hours.In(lang)}} {
+	if sv.Address != "" {
+		places = "" // the address names the town
+	}
+	for _, ct := range []struct{ kind, value string }{{"where", places}, {"address", sv.Address}, {"phone", sv.Phone}, {"email", sv.Email}, {"hours", sv.Hours.In(lang)}} {
 		if ct.value != "" {
 			c.Contact = append(c.Contact, Contact{Kind: ct.kind, Label: t.say(ct.kind), Value: ct.value})
 		}
@@ -91,6 +99,31 @@ func (t *turn) card(s content.Suggestion) Card {
 		c.Checked = t.format(t.say("checked"), map[string]string{"date": fmt.Sprintf("%d.%d.%d", d.Day(), d.Month(), d.Year())})
 	}
 	return c
+}
+
+// placeNames names a service's municipalities in the person's language:
+// all of a few, or the first ones and how many more.
+func (t *turn) placeNames(codes []string) string {
+	ms := t.c.Places.ByCode(codes)
+	if len(ms) == 0 {
+		return ""
+	}
+	// the person's own municipality first
+	if own := t.w.Profile.Place(); own != nil {
+		if i := slices.Index(ms, own); i > 0 {
+			ms = append(append([]*content.Municipality{own}, ms[:i]...), ms[i+1:]...)
+		}
+	}
+	const shown = 4
+	var names []string
+	for i, m := range ms {
+		if i == shown && len(ms) > shown+1 {
+			names = append(names, t.format(t.say("more_places"), map[string]string{"n": strconv.Itoa(len(ms) - shown)}))
+			break
+		}
+		names = append(names, m.Name(t.lang()))
+	}
+	return t.join(names)
 }
 
 // languageName names a language code by the content's own name for it,

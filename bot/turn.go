@@ -22,6 +22,7 @@ type turn struct {
 	now     time.Time
 	caseID  string      // the id a case opened in this turn gets
 	act     *deskAction // what the desk is told once the session is saved
+	named   string      // the municipality this turn's area answer names
 }
 
 func (t *turn) lang() string { return t.s.Lang }
@@ -52,6 +53,12 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 	if len(t.w.Answers) != len(s.Answers) {
 		// Content changed under this conversation; keep what still fits.
 		s.Answers, changed = slices.Clone(t.w.Answers), true
+	}
+	if s.Place != "" {
+		if t.w.Profile.SetPlace(s.Place); t.w.Profile.Place() == nil {
+			// the area answer changed (back, restart): not theirs any more
+			s.Place, changed = "", true
+		}
 	}
 	if s.Asking != "" && s.Asking != LanguageStep && !isHandoffStep(s.Asking) {
 		s.Asking, changed = "", true
@@ -386,6 +393,8 @@ func (t *turn) text() bool {
 		q := t.endQuestion()
 		if o := matchOption(q.Options, t.msg.Text, false); o != nil && o.ID == AgainID {
 			t.showSuggestions()
+		} else if t.placeAtEnd() {
+			return true
 		} else {
 			t.note(t.say("after_end"))
 		}
@@ -415,6 +424,7 @@ func (t *turn) text() bool {
 	}
 	if len(maybe) == 1 && t.isYes(t.msg.Text) {
 		if m := t.c.Places.Municipality(maybe[0]); m != nil && st.Option(m.Area) != nil {
+			t.named = m.Code
 			return t.answer(content.Answer{Step: st.ID, Value: m.Area})
 		}
 	}
@@ -423,8 +433,11 @@ func (t *turn) text() bool {
 		t.msg.Choice = &Choice{Flow: w.Flow.ID, Step: st.ID, Option: o.ID}
 		return t.choice()
 	}
-	if _, handled := t.place(st); handled {
-		return true // answered, or asked back with Picked changed
+	// a municipality, at the question of where one lives: after the
+	// options, so that an option's own label ("Lappi (Rovaniemi)") is
+	// never taken for a municipality the person did not name
+	if answered, handled := t.place(st); handled {
+		return answered || len(t.s.Picked) > 0
 	}
 	t.note(t.say("not_understood"))
 	t.ask()
@@ -444,6 +457,7 @@ func (t *turn) place(st *content.Step) (answered, handled bool) {
 	m := p.Find(t.msg.Text)
 	if m.Found != nil && st.Option(m.Found.Area) != nil {
 		t.note(t.format(t.say("place_found"), map[string]string{"place": m.Found.Name(lang), "area": st.Field.ValueLabel(m.Found.Area, lang)}))
+		t.named = m.Found.Code
 		return t.answer(content.Answer{Step: st.ID, Value: m.Found.Area}), true
 	}
 	var names []string
@@ -459,6 +473,42 @@ func (t *turn) place(st *content.Step) (answered, handled bool) {
 	t.note(t.format(t.say("place_maybe"), map[string]string{"places": t.joinOr(names)}))
 	t.ask()
 	return false, true
+}
+
+// placeAtEnd takes a municipality typed after the suggestions (the
+// person was asked for it, or adds it) as the answer to where they live,
+// and shows the suggestions again with its own services.
+func (t *turn) placeAtEnd() bool {
+	p, area := t.c.Places, t.c.Field("area")
+	if p == nil || area == nil {
+		return false
+	}
+	m := p.Find(t.msg.Text).Found
+	if m == nil {
+		return false
+	}
+	i := slices.IndexFunc(t.w.Steps, func(st *content.Step) bool { return st.Field == area })
+	if i < 0 || t.w.Steps[i].Option(m.Area) == nil {
+		return false
+	}
+	answers := slices.Clone(t.s.Answers)
+	for j := range answers {
+		if answers[j].Step == t.w.Steps[i].ID {
+			answers[j] = content.Answer{Step: answers[j].Step, Value: m.Area}
+		}
+	}
+	t.s.Answers, t.s.Place = answers, m.Code
+	t.w = t.c.Replay(t.w.Flow, answers)
+	t.s.Answers = slices.Clone(t.w.Answers)
+	t.w.Profile.SetPlace(m.Code)
+	t.note(t.format(t.say("place_found"), map[string]string{"place": m.Name(t.lang()), "area": area.ValueLabel(m.Area, t.lang())}))
+	if !t.w.Done() {
+		t.ask() // another area leads to other questions
+		return true
+	}
+	t.showSuggestions()
+	t.askEnd()
+	return true
 }
 
 // isYes reports a typed yes ("kyllä", "joo", "ja", "yes") in any language.
@@ -539,6 +589,12 @@ func (t *turn) answer(a content.Answer) bool {
 		t.note(t.say("not_understood"))
 		t.ask()
 		return false
+	}
+	if st.Field != nil && st.Field == t.c.Field("area") {
+		// the municipality, when the answer named one (a typed name, or a
+		// button offered for one); a plain area answer clears it
+		t.s.Place = t.named
+		t.w.Profile.SetPlace(t.named)
 	}
 	t.applyPresets() // the next question may have been answered by a start link
 	t.s.Answers = slices.Clone(t.w.Answers)
@@ -937,6 +993,9 @@ func (t *turn) myData() {
 		if st := t.w.Flow.Step(a.Step); st != nil && st.Field != nil {
 			line(st.Field.Label.In(t.lang()), t.answerLabel(st, a))
 		}
+	}
+	if m := t.w.Profile.Place(); m != nil {
+		line(t.say("my_data_place"), m.Name(t.lang()))
 	}
 	line(t.say("my_data_language"), t.languageName(t.lang()))
 	t.note(b.String())

@@ -262,6 +262,12 @@ func (c *conv) suggestions(s *bot.Suggestions) {
 			fmt.Fprintln(w, indent+s.HowToStart+":")
 			c.para(card.HowToStart, indent+"  ")
 		}
+		for _, ct := range card.Contact {
+			c.para(ct.Label+": "+ct.Value, indent)
+		}
+		if card.Checked != "" {
+			c.para(card.Checked, indent)
+		}
 		fmt.Fprintln(w)
 	}
 	for _, n := range s.Notes {

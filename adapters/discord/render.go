@@ -231,6 +231,12 @@ func plainSuggestions(s *bot.Suggestions) string {
 		if c.HowToStart != "" {
 			b.WriteString("\n" + s.HowToStart + ": " + c.HowToStart)
 		}
+		for _, ct := range c.Contact {
+			b.WriteString("\n" + ct.Label + ": " + ct.Value)
+		}
+		if c.Checked != "" {
+			b.WriteString("\n" + c.Checked)
+		}
 	}
 	return b.String()
 }

@@ -52,7 +52,8 @@ func (l *loader) url(n *node, what string) (string, bool) {
 		l.errorf(n, fmt.Sprintf("%q is not a web address", clip(s, 60)), "Write the full address, starting with https://.")
 		return "", false
 	}
-	if strings.HasPrefix(s, "http://") {
+	// a source is cited as it was read; only addresses people open matter
+	if strings.HasPrefix(s, "http://") && what != "source" && what != "dataset" {
 		l.warnf(n, "This address is not secure (http://)", "Use https:// if the site supports it.")
 	}
 	return s, true
@@ -158,6 +159,11 @@ func (l *loader) loadCatalogue(f *contentFile) {
 				} else {
 					s.Email = e
 				}
+			}
+		}
+		if n := sm["umbrella"]; n != nil {
+			if s.Umbrella, _ = l.boolean(n, "umbrella"); s.Umbrella {
+				l.content.umbrellas = true
 			}
 		}
 		if n := sm["hours"]; n != nil {

@@ -75,6 +75,7 @@ var formats = map[string]objectFormat{
 		{"cost", false, vText, "", "What it costs the person, and whether they keep their benefits."},
 		{"gets", false, vText, "", "What the person gets from it."},
 		{"how_to_start", false, vText, "", "The usual first step, for any service of this kind."},
+		{"for_residents", false, vBool, "", "true for a municipality's service for its own residents (outreach youth work, employment services): a service that lists municipalities is then shown only to people who live in one of them, or who did not say which municipality."},
 		{"public", false, vBool, "", "true for a public authority's service (the wellbeing county's, the municipality's): a person's own one is shown even when it does not list their language, with a note that they may ask for an interpreter."},
 	}},
 	"catalogue file": {doc: "A file in rules/services/: organisations and the services they run. Names follow Open Referral HSDS where one fits.", keys: []keyFormat{
@@ -105,6 +106,7 @@ var formats = map[string]objectFormat{
 		{"fees", false, vText, "", "What it costs the person, e.g. Free of charge."},
 		{"tags", false, vIDList, "", "Tags that rules can suggest by (suggest: tags:)."},
 		{"status", false, vStatus, "", "active (the default), inactive, defunct or temporarily_closed; only active services are suggested."},
+		{"umbrella", false, vBool, "", "true for a national entry that points people to local ones (a network's finder, such as ohjaamot.fi): it is left out when a local service of its kind is suggested to the person."},
 		{"address", false, vString, "", "Where to go, exactly as the source gives it: street, postcode and town. Leave it out when the source does not give one."},
 		{"phone", false, vString, "", "A phone number the source gives for this service, e.g. 040 123 4567 or +358 40 123 4567. Never a person's own number."},
 		{"email", false, vString, "", "An e-mail address the source gives for this service (not a person's own)."},

@@ -474,6 +474,9 @@ func (l *loader) loadKinds(f *contentFile) {
 		if n := km["public"]; n != nil {
 			k.Public, _ = l.boolean(n, "public")
 		}
+		if n := km["for_residents"]; n != nil {
+			k.Residents, _ = l.boolean(n, "for_residents")
+		}
 		l.kinds[id] = k
 		l.content.Kinds = append(l.content.Kinds, k)
 	}

@@ -61,6 +61,10 @@ var MessageKeys = map[string][]string{
 	"phone":              nil,
 	"email":              nil,
 	"hours":              nil,
+	"where":              nil,
+	"more_places":        {"n"},
+	"ask_place":          nil,
+	"my_data_place":      nil,
 	// Talking to a volunteer (the handoff to an NGO's volunteers).
 	"handoff_offer":         nil,
 	"handoff_consent":       {"summary"},

@@ -38,6 +38,7 @@ type Content struct {
 	// for the bits of each service (see indexServices)
 	areaPos, langPos map[string]int
 	commandWords     map[string]commandWord
+	umbrellas        bool // some service is an umbrella
 }
 
 // Language is one language the content is written in.
@@ -198,8 +199,12 @@ type Kind struct {
 	// Public is a public authority's kind of service: a person's own one
 	// is never hidden because of language (they may ask for an interpreter).
 	Public bool
-	File   string
-	Pos    Pos
+	// Residents is a kind of service a municipality gives its own
+	// residents (outreach youth work, employment services): one of another
+	// municipality is no use to the person.
+	Residents bool
+	File      string
+	Pos       Pos
 }
 
 // Organization runs services. Fields follow Open Referral HSDS.
@@ -236,6 +241,9 @@ type Service struct {
 	Fees        Text
 	Tags        []string
 	Status      string
+	// Umbrella marks a national entry that points to local ones (a
+	// network\'s finder): it gives way to a local service of its kind.
+	Umbrella bool
 	// Address, Phone, Email and Hours are contact facts exactly as the
 	// source states them; empty when it does not.
 	Address string

@@ -22,8 +22,9 @@ type Places struct {
 	Municipalities  []*Municipality
 	EmploymentAreas []*EmploymentArea
 
-	once  sync.Once
-	index *placeIndex
+	byCode map[string]*Municipality
+	once   sync.Once
+	index  *placeIndex
 }
 
 // Municipality is one municipality.
@@ -59,11 +60,12 @@ func (p *Places) Municipality(name string) *Municipality {
 	if p == nil {
 		return nil
 	}
-	key := foldPlace(name)
-	for _, m := range p.Municipalities {
-		if m.Code == name || foldPlace(m.Fi) == key || foldPlace(m.Sv) == key {
-			return m
-		}
+	if m := p.byCode[name]; m != nil {
+		return m
+	}
+	p.once.Do(p.build)
+	if ms := p.index.names[strings.Join(placeWords(name), " ")]; len(ms) == 1 {
+		return p.Municipalities[ms[0]]
 	}
 	return nil
 }
@@ -126,7 +128,7 @@ func (p *Places) Find(text string) PlaceMatch {
 	case len(found) == 1:
 		return PlaceMatch{Found: p.Municipalities[found[0]]}
 	case len(found) > 1:
-		return PlaceMatch{Maybe: p.municipalities(found)}
+		return PlaceMatch{Maybe: p.byIndex(found)}
 	}
 	// nothing exact: names one letter away (two in long names), with the
 	// same first letter, asked back; short words are too often other words
@@ -158,10 +160,25 @@ func (p *Places) Find(text string) PlaceMatch {
 	if len(best) > 3 {
 		best = best[:3]
 	}
-	return PlaceMatch{Maybe: p.municipalities(best)}
+	return PlaceMatch{Maybe: p.byIndex(best)}
 }
 
-func (p *Places) municipalities(idx []int) []*Municipality {
+// ByCode returns the municipalities with these codes (as services list
+// them), in that order.
+func (p *Places) ByCode(codes []string) []*Municipality {
+	if p == nil {
+		return nil
+	}
+	out := make([]*Municipality, 0, len(codes))
+	for _, c := range codes {
+		if m := p.Municipality(c); m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (p *Places) byIndex(idx []int) []*Municipality {
 	out := make([]*Municipality, 0, len(idx))
 	for _, i := range idx {
 		out = append(out, p.Municipalities[i])
@@ -367,7 +384,7 @@ func (l *loader) loadPlaces(f *contentFile) {
 			fmt.Sprintf("Keep one file in rules/places/; %s is already read.", l.content.Places.File))
 		return
 	}
-	p := &Places{File: f.path}
+	p := &Places{File: f.path, byCode: map[string]*Municipality{}}
 	p.Source, _ = l.url(m["source"], "source")
 	if n := m["dataset"]; n != nil {
 		p.Dataset, _ = l.url(n, "dataset")
@@ -431,6 +448,7 @@ func (l *loader) loadPlaces(f *contentFile) {
 			}
 		}
 		p.Municipalities = append(p.Municipalities, mu)
+		p.byCode[mu.Code] = mu
 	}
 	l.content.Places = p
 }

@@ -14,6 +14,30 @@ type Profile struct {
 	// declined marks fields the person chose not to answer, so explanations
 	// can tell "you did not want to say" from "not asked".
 	declined []bool
+	// place is the municipality the person named (its code), when they
+	// typed one: services there are shown first, and a municipality's own
+	// services of other municipalities are left out.
+	place string
+}
+
+// SetPlace records the municipality the person named, by its code; it is
+// kept only while it lies in the area the profile holds.
+func (p *Profile) SetPlace(code string) { p.place = code }
+
+// Place is the municipality the person named, or nil: one outside the
+// area the person answered (they went back and chose another) is not theirs.
+func (p *Profile) Place() *Municipality {
+	if p.place == "" || p.content.Places == nil || p.content.areaField == nil {
+		return nil
+	}
+	m := p.content.Places.Municipality(p.place)
+	if m == nil {
+		return nil
+	}
+	if v := p.Values(p.content.areaField); len(v) != 1 || v[0] != m.Area {
+		return nil
+	}
+	return m
 }
 
 // NewProfile returns a profile with every field unknown.

@@ -218,6 +218,61 @@ type Suggestion struct {
 	// named, or in the conversation's: it is shown all the same, since
 	// they may ask for an interpreter there.
 	Interpreter bool
+	// Here is set for a service in the municipality the person named;
+	// Elsewhere for a local service in other municipalities than theirs.
+	Here, Elsewhere bool
+}
+
+// fitter decides whether a service fits a person: the checks of ranking
+// apart from scores.
+type fitter struct {
+	c                *Content
+	p                *Profile
+	place            *Municipality
+	personLangs      []string
+	areaBit, chatBit int
+}
+
+// fit returns why s is left out for the person ("" when it fits), the
+// fields its eligibility needs that the person did not answer, and whether
+// it is their own public service in a language they did not name.
+func (f *fitter) fit(s *Service) (reason string, unsure []*Field, interpreter bool) {
+	c, p := f.c, f.p
+	// the person's own county or municipality is never hidden by
+	// language: local, public, and in their (known) area
+	ownPublic := s.Kind != nil && s.Kind.Public && !s.national && f.areaBit >= 0
+	switch {
+	case s.Status != "active":
+		return "status", nil, false
+	case c.areaField != nil && !s.national && !has(s.areaBits, f.areaBit):
+		return "area", nil, false
+	case s.Kind != nil && s.Kind.Residents && !s.national && len(s.Municipalities) > 0 &&
+		(f.place == nil || !slices.Contains(s.Municipalities, f.place.Code)):
+		// a municipality's own service, for its residents: only for someone
+		// who named one of its municipalities
+		return "municipality", nil, false
+	case len(f.personLangs) > 0 && !anyIn(f.personLangs, s.Languages) && !ownPublic:
+		return "language", nil, false
+	case s.Eligible != nil:
+		switch s.Eligible.Eval(p) {
+		case False:
+			return "eligibility", nil, false
+		case Unknown:
+			for _, fl := range s.Eligible.Fields {
+				if !p.Known(fl) {
+					unsure = append(unsure, fl)
+				}
+			}
+		}
+	}
+	if ownPublic {
+		if len(f.personLangs) > 0 {
+			interpreter = !anyIn(f.personLangs, s.Languages)
+		} else {
+			interpreter = !has(s.langBits, f.chatBit)
+		}
+	}
+	return "", unsure, interpreter
 }
 
 // RuleResult is one rule's condition for a profile.
@@ -229,7 +284,7 @@ type RuleResult struct {
 // Exclusion is a service a rule chose but that was left out, and why.
 type Exclusion struct {
 	Service *Service
-	Reason  string // "area", "language", "eligibility", "status"
+	Reason  string // "area", "municipality", "language", "eligibility", "status", "local" (an umbrella gave way)
 }
 
 // Result is the outcome of ranking for one profile: the suggestions in
@@ -242,6 +297,9 @@ type Result struct {
 	Rules       []RuleResult
 	Excluded    []Exclusion
 	AreaUnknown bool // the area is not known, so only national services were considered
+	// AskPlace is set when a municipality's own service in the person's
+	// area was left out because they did not name their municipality.
+	AskPlace bool
 }
 
 // Suggest evaluates every rule against the profile, adds up scores per
@@ -312,34 +370,34 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 	}
 	chatLang, _, _ := strings.Cut(lang, "-")
 	areaBit, chatBit := pos(c.areaPos, area), pos(c.langPos, chatLang)
+	f := fitter{c: c, p: p, place: p.Place(), personLangs: personLangs, areaBit: areaBit, chatBit: chatBit}
+	// an umbrella (a network's national finder) gives way to a local
+	// service of its kind that the person is suggested at least as
+	// strongly, in their own municipality when they named it
+	var localBest map[*Kind]int // the best score of a local service of each kind
+	if c.umbrellas {
+		for i, s := range c.Services {
+			elsewhere := f.place != nil && len(s.Municipalities) > 0 && !slices.Contains(s.Municipalities, f.place.Code)
+			if hit[i] && score[i] > 0 && !s.national && s.Kind != nil && score[i] > localBest[s.Kind] && !elsewhere {
+				if reason, _, _ := f.fit(s); reason == "" {
+					if localBest == nil {
+						localBest = map[*Kind]int{}
+					}
+					localBest[s.Kind] = score[i]
+				}
+			}
+		}
+	}
 	for i, s := range c.Services {
 		if !hit[i] || !all && score[i] <= 0 {
 			continue
 		}
-		reason := ""
-		var unsure []*Field
-		// the person's own county or municipality is never hidden by
-		// language: local, public, and in their (known) area
-		ownPublic := s.Kind != nil && s.Kind.Public && !s.national && areaBit >= 0
-		interpreter := false
-		switch {
-		case s.Status != "active":
-			reason = "status"
-		case c.areaField != nil && !s.national && !has(s.areaBits, areaBit):
-			reason = "area"
-		case len(personLangs) > 0 && !anyIn(personLangs, s.Languages) && !ownPublic:
-			reason = "language"
-		case s.Eligible != nil:
-			switch s.Eligible.Eval(p) {
-			case False:
-				reason = "eligibility"
-			case Unknown:
-				for _, f := range s.Eligible.Fields {
-					if !p.Known(f) {
-						unsure = append(unsure, f)
-					}
-				}
-			}
+		reason, unsure, interpreter := f.fit(s)
+		if reason == "municipality" && f.place == nil && score[i] > 0 {
+			res.AskPlace = true
+		}
+		if reason == "" && s.Umbrella && localBest[s.Kind] >= score[i] && score[i] > 0 {
+			reason = "local"
 		}
 		if reason != "" {
 			if all {
@@ -350,19 +408,15 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 		if score[i] <= 0 {
 			continue
 		}
-		if ownPublic {
-			if len(personLangs) > 0 {
-				interpreter = !anyIn(personLangs, s.Languages)
-			} else {
-				interpreter = !has(s.langBits, chatBit)
-			}
-		}
+		place := f.place
 		res.Total++
 		if stopAt > 0 && res.Total >= stopAt {
 			break
 		}
 		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, Interpreter: interpreter,
-			OtherLanguage: !interpreter && len(personLangs) == 0 && !has(s.langBits, chatBit)}
+			OtherLanguage: !interpreter && len(personLangs) == 0 && !has(s.langBits, chatBit),
+			Here:          place != nil && slices.Contains(s.Municipalities, place.Code),
+			Elsewhere:     place != nil && !s.national && len(s.Municipalities) > 0 && !slices.Contains(s.Municipalities, place.Code)}
 		if all {
 			sg.Rules = chosen[i]
 			sortRules(sg.Rules)
@@ -402,20 +456,17 @@ func sortRules(rs []*Rule) {
 	slices.SortStableFunc(rs, func(a, b *Rule) int { return cmp.Compare(b.Score, a.Score) })
 }
 
-// sortSuggestions ranks by score, then local before national (a concrete
-// local first step is more useful), then services in the conversation's
-// language, then catalogue order, so the result never depends on map order.
+// sortSuggestions ranks by score, then by nearness (a concrete local first
+// step is more useful), then services in the conversation's language, then
+// catalogue order, so the result never depends on map order.
 func sortSuggestions(ss []Suggestion) { slices.SortFunc(ss, compareSuggestions) }
 
 func compareSuggestions(a, b Suggestion) int {
 	if a.Score != b.Score {
 		return cmp.Compare(b.Score, a.Score)
 	}
-	if a.Service.national != b.Service.national {
-		if a.Service.national {
-			return 1
-		}
-		return -1
+	if c := cmp.Compare(nearness(a), nearness(b)); c != 0 {
+		return c
 	}
 	if a.OtherLanguage != b.OtherLanguage {
 		if a.OtherLanguage {
@@ -424,4 +475,19 @@ func compareSuggestions(a, b Suggestion) int {
 		return -1
 	}
 	return cmp.Compare(a.Service.index, b.Service.index)
+}
+
+// nearness orders services of equal score: in the person's own
+// municipality, then local to their area, then national, then local but in
+// another municipality than the one they named.
+func nearness(s Suggestion) int {
+	switch {
+	case s.Here:
+		return 0
+	case s.Elsewhere:
+		return 3
+	case s.Service.national:
+		return 2
+	}
+	return 1
 }

@@ -34,10 +34,17 @@ import (
 //	  count, 0 when there are none): string Stage, Case, Last, uvarint
 //	  Since, uvarint number of left-out parts, then each a string
 //
+//	version 2: version 1 with the string Place after Asking. A session
+//	without a Place is still written as version 1, so that its bytes (and
+//	what an older replica can read) do not change.
+//
 // Update ids from Telegram and Discord are numbers, and one person's recent
 // ids are close together, so the differences take a byte or three where
 // the ids themselves take ten or twenty.
-const codecVersion = 1
+const (
+	codecVersion      = 1
+	codecVersionPlace = 2
+)
 
 // ErrCorrupt is returned for bytes that are not a stored session.
 var ErrCorrupt = errors.New("not a stored session")
@@ -49,12 +56,19 @@ const maxField = 1 << 16
 // EncodeSession returns the stored form of s.
 func EncodeSession(s *bot.Session) []byte {
 	b := make([]byte, 0, 64+24*len(s.Answers)+12*len(s.Seen))
-	b = append(b, codecVersion)
+	version := byte(codecVersion)
+	if s.Place != "" {
+		version = codecVersionPlace
+	}
+	b = append(b, version)
 	b = binary.AppendUvarint(b, uint64(max(s.Updated, 0)))
 	b = binary.AppendVarint(b, s.Updated-s.Started)
 	b = appendString(b, s.Lang)
 	b = appendString(b, s.Flow)
 	b = appendString(b, s.Asking)
+	if s.Place != "" {
+		b = appendString(b, s.Place)
+	}
 	b = binary.AppendUvarint(b, uint64(len(s.Answers)))
 	b = appendAnswers(b, s.Answers)
 	b = binary.AppendUvarint(b, uint64(len(s.Picked)))
@@ -149,7 +163,8 @@ func appendString(b []byte, s string) []byte {
 // EncodeSession did not write.
 func DecodeSession(data []byte) (*bot.Session, error) {
 	d := decoder{b: data}
-	if v := d.byte(); v != codecVersion {
+	v := d.byte()
+	if v != codecVersion && v != codecVersionPlace {
 		return nil, fmt.Errorf("%w: format version %d", ErrCorrupt, v)
 	}
 	s := &bot.Session{}
@@ -159,6 +174,11 @@ func DecodeSession(data []byte) (*bot.Session, error) {
 	s.Lang = d.string()
 	s.Flow = d.string()
 	s.Asking = d.string()
+	if v == codecVersionPlace {
+		if s.Place = d.string(); s.Place == "" {
+			d.err = true // version 2 is written only with a place
+		}
+	}
 	if n := d.count(); n > 0 {
 		s.Answers = d.answers(n)
 	}

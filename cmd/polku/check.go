@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"polku/bot/content"
 )
@@ -19,9 +20,19 @@ for you to decide. Exit code 1 when there are errors.
 
 Without DIR it checks --content DIR, $POLKU_CONTENT, or the built-in content.
 
+It also warns about catalogue entries due for another look: a service or
+organisation whose checked: date is older than --max-age, and an
+organisation without a source.
+
+Flags:
+  --max-age AGE   how old checked: may be: 90d, 8w, 12mo or 1y (default 12mo)
+  --today DATE    count ages from this day, e.g. to see what falls due by
+                  then (default today, or $POLKU_TODAY)
+
 Examples:
   polku check                 the built-in content
   polku check mycontent       a copy you are editing
+  polku check --max-age 6mo   entries not checked in the last six months
   polku check && polku test   everything, then the conversation tests
 `
 
@@ -29,6 +40,8 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	contentDir := fs.String("content", "", "the content directory, as DIR")
+	maxAgeFlag := fs.String("max-age", "12mo", "how old checked: may be")
+	todayFlag := fs.String("today", getenv("POLKU_TODAY"), "count ages from this day")
 	fs.Usage = func() { fmt.Fprint(stderr, checkHelp) }
 	if done, err := parseFlags(fs, args); done {
 		return err
@@ -36,6 +49,16 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 	if fs.NArg() > 1 {
 		fs.Usage()
 		return usageError{msg: "check takes one directory"}
+	}
+	maxAge, err := content.ParseAge(*maxAgeFlag)
+	if err != nil {
+		return usageError{msg: "check --max-age: " + err.Error()}
+	}
+	today := time.Now()
+	if *todayFlag != "" {
+		if today, err = time.Parse("2006-01-02", *todayFlag); err != nil {
+			return usageError{msg: fmt.Sprintf("check --today: %q is not a date: write it as year-month-day, for example 2026-12-07", *todayFlag)}
+		}
 	}
 	dir := fs.Arg(0)
 	if dir == "" {
@@ -64,6 +87,11 @@ func runCheck(_ context.Context, args []string, getenv env, stdout, stderr io.Wr
 		return errReported
 	}
 	ds = append(ds, tds...)
+	fds := c.Freshness(today, maxAge)
+	if err := content.Write(stdout, fsys, prefix, fds); err != nil {
+		return err
+	}
+	ds = append(ds, fds...)
 	name := dir
 	if name == "" {
 		name = "built-in content"

@@ -32,6 +32,12 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		// polku check counts the age of catalogue facts from this day, so
+		// that the scripts' results do not change with the calendar
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("POLKU_TODAY", "2026-12-07")
+			return nil
+		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"bytes":       cmdBytes,
 			"status":      cmdStatus,

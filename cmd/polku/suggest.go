@@ -30,11 +30,14 @@ Give each answer as field=value, with the fields of rules/profile.yaml:
   age=24                a number
   pace=-                "I'd rather not say": the field stays unknown
 A field not given was not asked: unknown too.
+  place=Tampere         the municipality the person typed (Finnish or Swedish
+                        name): its own services first; sets area too
 
 Examples:
   polku suggest wants=study pace=part_time area=pohjois-pohjanmaa age=19
   polku suggest --lang en wants=work pace=full_time age=45
   polku suggest area=-          someone who would not say where they live
+  polku suggest place=Joensuu age_band=age_18_24 wants=work
 `
 
 func runSuggest(_ context.Context, inv invocation) error {
@@ -87,10 +90,17 @@ func profileFrom(c *content.Content, args []string) (*content.Profile, error) {
 	for _, f := range c.Fields {
 		names = append(names, f.Name)
 	}
+	var place *content.Municipality
 	for _, a := range args {
 		name, value, ok := strings.Cut(a, "=")
 		if !ok {
 			return nil, usageError{msg: fmt.Sprintf("%q: write answers as field=value, e.g. age=24", a)}
+		}
+		if name == "place" && c.Field("place") == nil {
+			if place = c.Places.Municipality(value); place == nil {
+				return nil, usageError{msg: fmt.Sprintf("place=%s: not a municipality of rules/places/; write its Finnish or Swedish name", value)}
+			}
+			continue
 		}
 		f := c.Field(name)
 		if f == nil {
@@ -119,6 +129,17 @@ func profileFrom(c *content.Content, args []string) (*content.Profile, error) {
 			return nil, usageError{msg: fmt.Sprintf("%s=%s: %s takes %s", name, value, name, hint)}
 		}
 	}
+	if place != nil {
+		if area := c.Field("area"); area != nil {
+			if !p.Known(area) {
+				p.Set(area, place.Area)
+			}
+			if v := p.Values(area); len(v) != 1 || v[0] != place.Area {
+				return nil, usageError{msg: fmt.Sprintf("place=%s is in the area %s, not %s", place.Fi, place.Area, strings.Join(v, ","))}
+			}
+		}
+		p.SetPlace(place.Code)
+	}
 	return p, nil
 }
 
@@ -146,6 +167,9 @@ func explain(w io.Writer, c *content.Content, p *content.Profile, lang string) {
 	fmt.Fprintln(w, "The answers:")
 	for _, f := range c.Fields {
 		fmt.Fprintf(w, "  %-12s %s\n", f.Name, valueOf(p, f))
+	}
+	if m := p.Place(); m != nil {
+		fmt.Fprintf(w, "  %-12s %s (%s)\n", "place", m.Fi, m.Code)
 	}
 
 	fmt.Fprintf(w, "\nThe rules (%d), in the order they are written:\n", len(res.Rules))
@@ -200,11 +224,18 @@ func explain(w io.Writer, c *content.Content, p *content.Profile, lang string) {
 	for _, card := range sg.Cards {
 		shown[card.Service] = true
 	}
+	otherAreas := 0
 	for _, s := range scored {
 		note := ""
 		switch excluded[s] {
 		case "area":
-			note = "left out: not in the person's area (" + strings.Join(s.Areas, ", ") + ")"
+			// hundreds of local services are elsewhere: counted, not listed
+			otherAreas++
+			continue
+		case "municipality":
+			note = "left out: a municipality's own service, for people who named one of its municipalities"
+		case "local":
+			note = "left out: a local service of its kind is suggested instead (it is an umbrella)"
 		case "language":
 			note = "left out: not in a language the person uses (" + strings.Join(s.Languages, ", ") + ")"
 		case "eligibility":
@@ -223,6 +254,9 @@ func explain(w io.Writer, c *content.Content, p *content.Profile, lang string) {
 			fmt.Fprintf(w, "  — %s", note)
 		}
 		fmt.Fprintln(w)
+	}
+	if otherAreas > 0 {
+		fmt.Fprintf(w, "  … and %d service%s in other areas than the person's, left out\n", otherAreas, plural(otherAreas))
 	}
 
 	fmt.Fprintf(w, "\nWhat the person is shown (at most %d):\n", bot.MaxSuggestions)
