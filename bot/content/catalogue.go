@@ -82,7 +82,12 @@ func (l *loader) loadCatalogue(f *contentFile) {
 			continue
 		}
 		o := &Organization{ID: id, File: f.path, Pos: om["id"].pos}
+		if n := om["ptv"]; n != nil {
+			o.PTV, _ = l.scalar(n, "PTV id")
+		}
+		l.imported = o.PTV != ""
 		o.Name = l.text(om["name"], "organization name", true, nil)
+		l.imported = false
 		o.URL, _ = l.url(om["url"], "web address")
 		if d := om["description"]; d != nil {
 			l.text(d, "description", false, nil)
@@ -110,6 +115,10 @@ func (l *loader) loadCatalogue(f *contentFile) {
 			continue
 		}
 		s := &Service{ID: id, File: f.path, Pos: sm["id"].pos, Status: "active", areaSet: map[string]bool{}, languagesSet: map[string]bool{}}
+		if n := sm["ptv"]; n != nil {
+			s.PTV, _ = l.scalar(n, "PTV id")
+		}
+		l.imported = s.PTV != ""
 		s.Name = l.text(sm["name"], "service name", true, nil)
 		s.URL, _ = l.url(sm["url"], "web address")
 		s.Description = l.text(sm["description"], "description", false, nil)
@@ -207,6 +216,7 @@ func (l *loader) loadCatalogue(f *contentFile) {
 				s.national = true
 			}
 		}
+		l.imported = false
 		s.index = len(l.content.Services)
 		l.content.Services = append(l.content.Services, s)
 		l.content.services[id] = s

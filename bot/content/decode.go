@@ -280,8 +280,15 @@ func (l *loader) text(n *node, what string, plain bool, placeholders []string) T
 		}
 	}
 	if len(missing) > 0 && !hasLangKeyErrors(n, l.langs) {
-		l.errorf(n, fmt.Sprintf("The %s has no translation in %s", what, joinAnd(missing)),
-			fmt.Sprintf("Add %s — the content declares %s in rules/profile.yaml.", strings.Join(missing, ": …, ")+": …", strings.Join(l.langs, ", ")))
+		if l.imported && len(t) > 0 {
+			// an imported entry has what its source has: people reading a
+			// missing language get another (Text.In), and staff are told
+			l.warnf(n, fmt.Sprintf("The %s has no translation in %s", what, joinAnd(missing)),
+				fmt.Sprintf("This entry was imported (ptv:), and its source has no %s text; people reading %s see another language until you add %s.", joinAnd(missing), joinAnd(missing), strings.Join(missing, ": …, ")+": …"))
+		} else {
+			l.errorf(n, fmt.Sprintf("The %s has no translation in %s", what, joinAnd(missing)),
+				fmt.Sprintf("Add %s — the content declares %s in rules/profile.yaml.", strings.Join(missing, ": …, ")+": …", strings.Join(l.langs, ", ")))
+		}
 	}
 	return t
 }

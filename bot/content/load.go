@@ -36,6 +36,10 @@ type loader struct {
 
 	brokenFields map[string]bool // fields defined, but with errors
 
+	// imported is set while reading an entry imported from a directory
+	// (ptv:): its texts may lack languages its source does not have
+	imported bool
+
 	services []pendingService // catalogue references, resolved once every file is read
 	// byKey finds services by "k:" kind, "t:" tag and "s:" id, for
 	// resolving rules; built once the catalogue is complete

@@ -217,6 +217,7 @@ type Organization struct {
 	Source   string
 	Checked  string
 	PageDate string
+	PTV      string // its id in Suomi.fi's service directory, when imported
 	File     string
 	Pos      Pos
 }
@@ -244,6 +245,9 @@ type Service struct {
 	// Umbrella marks a national entry that points to local ones (a
 	// network\'s finder): it gives way to a local service of its kind.
 	Umbrella bool
+	// PTV is its id in Suomi.fi\'s service directory when it was imported
+	// (polku import ptv); a re-import finds it by this id.
+	PTV string
 	// Address, Phone, Email and Hours are contact facts exactly as the
 	// source states them; empty when it does not.
 	Address string
