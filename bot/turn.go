@@ -336,6 +336,18 @@ func (t *turn) choice() bool {
 		return t.answer(content.Answer{Step: st.ID, Value: strings.Join(picked, content.ListSep)})
 	case st.Option(ch.Option) == nil:
 		return t.stale()
+	case !st.Multi() && len(s.Picked) > 0 && t.c.Places != nil:
+		// a municipality offered after a near miss: its area, and the
+		// municipality itself when only one offered lies there
+		var in []string
+		for _, code := range s.Picked {
+			if m := t.c.Places.Municipality(code); m != nil && m.Area == ch.Option {
+				in = append(in, code)
+			}
+		}
+		if len(in) == 1 {
+			t.named = in[0]
+		}
 	case st.Multi():
 		if i := slices.Index(s.Picked, ch.Option); i >= 0 {
 			s.Picked = slices.Delete(s.Picked, i, i+1)

@@ -33,6 +33,8 @@ func TestCodecRoundTrip(t *testing.T) {
 		{"waiting for a volunteer, with presets", bot.Session{Preset: []content.Answer{{Step: "area", Value: "lappi"}},
 			Handoff: &bot.HandoffState{Stage: bot.HandoffWaiting, Case: "c0ffee", Since: 1700000001, Last: "1700000001000-0"}}},
 		{"talking to a volunteer", bot.Session{Seen: []string{"12", "13"}, Handoff: &bot.HandoffState{Stage: bot.HandoffTalking, Case: "c0ffee"}}},
+		{"a municipality", bot.Session{Lang: "fi", Flow: "jobseeker", Place: "837", Answers: []content.Answer{{Step: "area", Value: "pirkanmaa"}}, Seen: []string{"7"}}},
+		{"a municipality while waiting", bot.Session{Place: "091", Handoff: &bot.HandoffState{Stage: bot.HandoffWaiting, Case: "c0ffee"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,3 +141,33 @@ func TestSeenRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A session without a municipality is written exactly as before (version
+// 1), so older replicas read it; one with a municipality is version 2, and
+// a version 2 without one is corrupt.
+func TestCodecPlaceVersion(t *testing.T) {
+	plain := bot.Session{Lang: "fi", Flow: "jobseeker", Answers: []content.Answer{{Step: "area", Value: "lappi"}}}
+	b := EncodeSession(&plain)
+	if b[0] != 1 {
+		t.Errorf("a session without a place is written as version %d, want 1", b[0])
+	}
+	withPlace := plain
+	withPlace.Place = "698"
+	b2 := EncodeSession(&withPlace)
+	if b2[0] != 2 {
+		t.Errorf("a session with a place is written as version %d, want 2", b2[0])
+	}
+	if len(b2) != len(b)+1+len("698") {
+		t.Errorf("the place costs %d bytes, want its length and its text (%d)", len(b2)-len(b), 1+len("698"))
+	}
+	// version 2 with an empty place where the place goes: after the
+	// version (1), Updated and Started (1 each, both 0), Lang "fi" (3),
+	// Flow "jobseeker" (10) and Asking "" (1)
+	const afterAsking = 1 + 1 + 1 + 3 + 10 + 1
+	bad := append(append([]byte{2}, b[1:afterAsking]...), 0)
+	bad = append(bad, b[afterAsking:]...)
+	if _, err := DecodeSession(bad); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 2 without a place: err = %v, want ErrCorrupt", err)
+	}
+}
+
