@@ -170,4 +170,3 @@ func TestCodecPlaceVersion(t *testing.T) {
 		t.Errorf("version 2 without a place: err = %v, want ErrCorrupt", err)
 	}
 }
-
