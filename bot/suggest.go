@@ -1,11 +1,9 @@
 package bot
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"polku/bot/content"
 )
@@ -95,8 +93,8 @@ func (t *turn) card(s content.Suggestion) Card {
 			c.Contact = append(c.Contact, Contact{Kind: ct.kind, Label: t.say(ct.kind), Value: ct.value})
 		}
 	}
-	if d, err := time.Parse("2006-01-02", sv.Checked); err == nil {
-		c.Checked = t.format(t.say("checked"), map[string]string{"date": fmt.Sprintf("%d.%d.%d", d.Day(), d.Month(), d.Year())})
+	if d := sv.CheckedDMY(); d != "" {
+		c.Checked = strings.Replace(t.say("checked"), "{date}", d, 1)
 	}
 	return c
 }

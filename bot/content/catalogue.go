@@ -140,6 +140,9 @@ func (l *loader) loadCatalogue(f *contentFile) {
 		}
 		s.Source, _ = l.url(sm["source"], "source")
 		s.Checked = l.date(sm["checked"], "the date someone last read the source")
+		if d, err := time.Parse("2006-01-02", s.Checked); err == nil {
+			s.checkedDMY = fmt.Sprintf("%d.%d.%d", d.Day(), d.Month(), d.Year())
+		}
 		s.PageDate = l.date(sm["page_date"], "the date the source page shows")
 		if n := sm["unverified"]; n != nil {
 			if why, ok := l.scalar(n, "note"); ok {
@@ -218,6 +221,9 @@ func (l *loader) loadCatalogue(f *contentFile) {
 		}
 		l.imported = false
 		s.index = len(l.content.Services)
+		if s.Umbrella {
+			l.content.umbrellaIdx = append(l.content.umbrellaIdx, s.index)
+		}
 		l.content.Services = append(l.content.Services, s)
 		l.content.services[id] = s
 		l.services = append(l.services, pendingService{s: s, org: sm["organization"], kind: sm["kind"], areas: areaNodes, municipalities: muniNodes, eligible: sm["eligible"]})

@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -171,7 +172,26 @@ func (l *loader) load() {
 		l.loadStyle(f)
 	}
 	l.finish(profile)
+	// the walks through the flows and the style check are the two long
+	// checks of a whole load: side by side, on two cores
+	var outcomes Diagnostics
+	var crash any
+	done := make(chan struct{})
+	walk := !l.diags.HasErrors()
+	go func() {
+		defer close(done)
+		// a panic here must reach Load's recover, as in the rest of a load
+		defer func() { crash = recover() }()
+		if walk {
+			outcomes = l.content.outcomes()
+		}
+	}()
 	l.checkStyle()
+	<-done
+	if crash != nil {
+		panic(crash)
+	}
+	l.diags = append(l.diags, outcomes...)
 }
 
 // read finds and parses every content file. Files are read in sorted order
@@ -245,16 +265,20 @@ func (l *loader) read() []*contentFile {
 // YAML is most of loading a large catalogue, and each file is read on
 // its own. Diagnostics stay with their file, in the files' order.
 func parseAll(files []*contentFile) {
+	// the largest first, so that no core is left with a big file at the end
+	order := make([]*contentFile, len(files))
+	copy(order, files)
+	slices.SortStableFunc(order, func(a, b *contentFile) int { return len(b.src) - len(a.src) })
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(files) {
+				if i >= len(order) {
 					return
 				}
-				f := files[i]
+				f := order[i]
 				f.root, f.diags = parseYAML(f.path, f.src)
 			}
 		})

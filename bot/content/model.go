@@ -3,6 +3,7 @@ package content
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Content is one loaded, checked and compiled content directory. It is never
@@ -38,7 +39,9 @@ type Content struct {
 	// for the bits of each service (see indexServices)
 	areaPos, langPos map[string]int
 	commandWords     map[string]commandWord
-	umbrellas        bool // some service is an umbrella
+	umbrellas        bool  // some service is an umbrella
+	umbrellaIdx      []int // their places in Services
+	scratch          sync.Pool
 }
 
 // Language is one language the content is written in.
@@ -259,6 +262,7 @@ type Service struct {
 	Municipalities []string
 	Source         string
 	Checked        string // when the source was last read: 2006-01-02
+	checkedDMY     string // the same as people write it: 7.12.2026
 	PageDate       string // the source page's own date, if it shows one
 	// Unverified says why the facts need checking before anyone relies on
 	// them: a staff member's note, or that the source page is more than
@@ -273,6 +277,10 @@ type Service struct {
 	areaBits     []uint64 // areaSet by Content.areaPos
 	langBits     []uint64 // languagesSet by Content.langPos
 }
+
+// CheckedDMY is when the source was last read, as people in Finland write
+// a date: 7.12.2026; "" when not known.
+func (s *Service) CheckedDMY() string { return s.checkedDMY }
 
 // Rule suggests services when its condition holds.
 type Rule struct {

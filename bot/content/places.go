@@ -23,6 +23,7 @@ type Places struct {
 	EmploymentAreas []*EmploymentArea
 
 	byCode map[string]*Municipality
+	byName map[string]*Municipality // Finnish, Swedish and other names, folded
 	once   sync.Once
 	index  *placeIndex
 }
@@ -63,11 +64,7 @@ func (p *Places) Municipality(name string) *Municipality {
 	if m := p.byCode[name]; m != nil {
 		return m
 	}
-	p.once.Do(p.build)
-	if ms := p.index.names[strings.Join(placeWords(name), " ")]; len(ms) == 1 {
-		return p.Municipalities[ms[0]]
-	}
-	return nil
+	return p.byName[strings.Join(placeWords(name), " ")]
 }
 
 // PlaceMatch is what typed text says about where a person lives.
@@ -384,7 +381,7 @@ func (l *loader) loadPlaces(f *contentFile) {
 			fmt.Sprintf("Keep one file in rules/places/; %s is already read.", l.content.Places.File))
 		return
 	}
-	p := &Places{File: f.path, byCode: map[string]*Municipality{}}
+	p := &Places{File: f.path, byCode: map[string]*Municipality{}, byName: map[string]*Municipality{}}
 	p.Source, _ = l.url(m["source"], "source")
 	if n := m["dataset"]; n != nil {
 		p.Dataset, _ = l.url(n, "dataset")
@@ -449,6 +446,11 @@ func (l *loader) loadPlaces(f *contentFile) {
 		}
 		p.Municipalities = append(p.Municipalities, mu)
 		p.byCode[mu.Code] = mu
+		for _, name := range append([]string{mu.Fi, mu.Sv}, mu.Aliases...) {
+			if key := strings.Join(placeWords(name), " "); key != "" && p.byName[key] == nil {
+				p.byName[key] = mu
+			}
+		}
 	}
 	l.content.Places = p
 }

@@ -156,9 +156,6 @@ func (l *loader) finish(profile *contentFile) {
 		}
 	}
 	c.indexServices()
-	if !l.diags.HasErrors() {
-		l.checkOutcomes()
-	}
 }
 
 // indexServices numbers the areas and languages and gives each service
@@ -221,6 +218,12 @@ type Suggestion struct {
 	// Here is set for a service in the municipality the person named;
 	// Elsewhere for a local service in other municipalities than theirs.
 	Here, Elsewhere bool
+}
+
+// rankScratch holds a ranking's scores by catalogue place.
+type rankScratch struct {
+	score []int
+	hit   []bool
 }
 
 // fitter decides whether a service fits a person: the checks of ranking
@@ -327,8 +330,18 @@ func (c *Content) countAtLeast(p *Profile, lang string, k int) int {
 func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 	all := n < 0
 	res := &Result{Rules: make([]RuleResult, len(c.Rules))}
-	score := make([]int, len(c.Services))
-	hit := make([]bool, len(c.Services))
+	// the scores are scratch: taken from a pool and put back cleared, since
+	// a person's last answer ranks the whole catalogue
+	sc, _ := c.scratch.Get().(*rankScratch)
+	if sc == nil || len(sc.score) != len(c.Services) {
+		sc = &rankScratch{score: make([]int, len(c.Services)), hit: make([]bool, len(c.Services))}
+	}
+	defer func() {
+		clear(sc.score)
+		clear(sc.hit)
+		c.scratch.Put(sc)
+	}()
+	score, hit := sc.score, sc.hit
 	var chosen [][]*Rule // for every service: only when all are ranked
 	if all {
 		chosen = make([][]*Rule, len(c.Services))
@@ -375,10 +388,21 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 	// service of its kind that the person is suggested at least as
 	// strongly, in their own municipality when they named it
 	var localBest map[*Kind]int // the best score of a local service of each kind
+	var umbrellaKinds []*Kind   // the kinds of the umbrellas suggested
 	if c.umbrellas {
+		for _, i := range c.umbrellaIdx {
+			if s := c.Services[i]; hit[i] && score[i] > 0 && !slices.Contains(umbrellaKinds, s.Kind) {
+				umbrellaKinds = append(umbrellaKinds, s.Kind)
+			}
+		}
+	}
+	if len(umbrellaKinds) > 0 {
 		for i, s := range c.Services {
+			if !hit[i] || score[i] <= 0 || s.national || !slices.Contains(umbrellaKinds, s.Kind) || score[i] <= localBest[s.Kind] {
+				continue
+			}
 			elsewhere := f.place != nil && len(s.Municipalities) > 0 && !slices.Contains(s.Municipalities, f.place.Code)
-			if hit[i] && score[i] > 0 && !s.national && s.Kind != nil && score[i] > localBest[s.Kind] && !elsewhere {
+			if !elsewhere {
 				if reason, _, _ := f.fit(s); reason == "" {
 					if localBest == nil {
 						localBest = map[*Kind]int{}

@@ -118,20 +118,21 @@ type word struct {
 
 func words(s string) []word {
 	var out []word
-	start, i := -1, 0
-	for _, r := range s {
+	// a word's start in bytes (to slice s) and in runes (where it is)
+	startByte, startRune, i := -1, 0, 0
+	for b, r := range s {
 		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '\''
 		switch {
-		case inWord && start < 0:
-			start = i
-		case !inWord && start >= 0:
-			out = append(out, word{string([]rune(s)[start:i]), start})
-			start = -1
+		case inWord && startByte < 0:
+			startByte, startRune = b, i
+		case !inWord && startByte >= 0:
+			out = append(out, word{s[startByte:b], startRune})
+			startByte = -1
 		}
 		i++
 	}
-	if start >= 0 {
-		out = append(out, word{string([]rune(s)[start:]), start})
+	if startByte >= 0 {
+		out = append(out, word{s[startByte:], startRune})
 	}
 	return out
 }
@@ -155,12 +156,18 @@ func (l *loader) at(t textRef, offset int) *node {
 
 func (l *loader) checkAvoid(t textRef) {
 	lower := strings.ToLower(t.value)
-	ws := words(lower)
+	var ws []word // split only when some stem is in the text at all
 	for _, a := range l.avoid {
 		if !appliesTo(a.lang, t.lang) {
 			continue
 		}
 		for _, stem := range a.stems {
+			if !strings.Contains(lower, stem) {
+				continue
+			}
+			if ws == nil {
+				ws = words(lower)
+			}
 			if strings.Contains(stem, " ") {
 				// a phrase: find it where a word begins
 				for i := 0; ; {

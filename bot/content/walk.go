@@ -177,8 +177,11 @@ func (in *Input) check(f *Field, value string) string {
 // checkOutcomes makes sure no one finishes a flow without a suggestion: it
 // walks every flow once declining every question, then along many
 // pseudo-random paths (always the same ones, so the check is repeatable).
-func (l *loader) checkOutcomes() {
-	c := l.content
+// outcomes walks each flow at random and reports a flow that can end with
+// no suggestion, or fewer than three. It only reads the content, so it
+// runs beside the style check.
+func (c *Content) outcomes() Diagnostics {
+	var ds Diagnostics
 	lang := ""
 	if len(c.Languages) > 0 {
 		lang = c.Languages[0].Code
@@ -202,17 +205,18 @@ func (l *loader) checkOutcomes() {
 			switch {
 			case n == 0 && !reportedNone:
 				reportedNone = true
-				l.diags = append(l.diags, Diagnostic{Severity: Error, Summary: fmt.Sprintf("The flow %q can end with no suggestion", f.ID),
+				ds = append(ds, Diagnostic{Severity: Error, Summary: fmt.Sprintf("The flow %q can end with no suggestion", f.ID),
 					Detail:  fmt.Sprintf("For example when someone %s. Add a rule without when: that suggests national services (areas: [%s]), so that everyone gets a first step.", example, National),
 					Subject: Range{File: f.File, Start: f.Pos}})
 			case n > 0 && n < 3 && !reportedFew:
 				reportedFew = true
-				l.diags = append(l.diags, Diagnostic{Severity: Warning, Summary: fmt.Sprintf("The flow %q can end with only %d suggestion%s", f.ID, n, plural(n)),
+				ds = append(ds, Diagnostic{Severity: Warning, Summary: fmt.Sprintf("The flow %q can end with only %d suggestion%s", f.ID, n, plural(n)),
 					Detail:  fmt.Sprintf("For example when someone %s. People should get at least three to choose from: add rules that suggest national services.", example),
 					Subject: Range{File: f.File, Start: f.Pos}})
 			}
 		}
 	}
+	return ds
 }
 
 func plural(n int) string {
