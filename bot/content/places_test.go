@@ -1,7 +1,11 @@
 package content_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	polku "polku"
@@ -109,6 +113,58 @@ func TestFindPlaceNotEveryWord(t *testing.T) {
 	for _, text := range []string{"hello", "hei", "moi", "kiitos", "thanks", "tack", "en tiedä", "vet inte", "I don't know", "apua", "help", "töitä", "kotona", "maalla", "kaupungissa", "jossain", "somewhere"} {
 		if m := p.Find(text); m.Found != nil || len(m.Maybe) > 0 {
 			t.Errorf("Find(%q) = %v, maybe %v; want nothing", text, m.Found, m.Maybe)
+		}
+	}
+}
+
+// Typed text from anyone reaches Find: it never panics, names only
+// municipalities of the list, never both finds one and asks about others,
+// and asks about at most three.
+func FuzzFindPlace(f *testing.F) {
+	p := builtinPlaces(f)
+	for _, s := range []string{"Tampereella", "i Vasa", "asun oulussa", "Tamprere", "Kemi Tornio", "", "ääää", "s:t karins", "Koski Tl", "\xff\xfe", strings.Repeat("helsinki ", 30)} {
+		f.Add(s)
+	}
+	known := map[*content.Municipality]bool{}
+	for _, m := range p.Municipalities {
+		known[m] = true
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		m := p.Find(text)
+		if m.Found != nil && len(m.Maybe) > 0 {
+			t.Fatalf("Find(%q) both found %s and asks about %d", text, m.Found.Fi, len(m.Maybe))
+		}
+		if m.Found != nil && !known[m.Found] {
+			t.Fatalf("Find(%q) found a municipality not in the list", text)
+		}
+		if len(m.Maybe) > 3 && m.Found == nil && len(placeWordsForTest(text)) == 1 {
+			t.Fatalf("Find(%q) asks about %d municipalities for one word", text, len(m.Maybe))
+		}
+		for _, mu := range m.Maybe {
+			if !known[mu] {
+				t.Fatalf("Find(%q) asks about a municipality not in the list", text)
+			}
+		}
+	})
+}
+
+func placeWordsForTest(s string) []string { return strings.Fields(s) }
+
+// The Big List of Naughty Strings, as typed answers: none is taken for a
+// municipality.
+func TestFindPlaceNaughtyStrings(t *testing.T) {
+	p := builtinPlaces(t)
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "blns.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list {
+		if m := p.Find(s); m.Found != nil {
+			t.Errorf("Find(%q) = %s", s, m.Found.Fi)
 		}
 	}
 }

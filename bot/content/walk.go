@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -181,12 +182,36 @@ func (in *Input) check(f *Field, value string) string {
 // no suggestion, or fewer than three. It only reads the content, so it
 // runs beside the style check.
 func (c *Content) outcomes() Diagnostics {
+	// each flow is walked on its own, the flows side by side
+	per := make([]Diagnostics, len(c.Flows))
+	crashes := make([]any, len(c.Flows))
+	var wg sync.WaitGroup
+	for i, f := range c.Flows {
+		wg.Go(func() {
+			defer func() { crashes[i] = recover() }()
+			per[i] = c.flowOutcomes(f)
+		})
+	}
+	wg.Wait()
+	for _, r := range crashes {
+		if r != nil {
+			panic(r) // to Load's recover, through the caller's
+		}
+	}
+	var ds Diagnostics
+	for _, d := range per {
+		ds = append(ds, d...)
+	}
+	return ds
+}
+
+func (c *Content) flowOutcomes(f *Flow) Diagnostics {
 	var ds Diagnostics
 	lang := ""
 	if len(c.Languages) > 0 {
 		lang = c.Languages[0].Code
 	}
-	for _, f := range c.Flows {
+	{
 		rng := rand.New(rand.NewPCG(1, uint64(len(f.Steps))))
 		reportedNone, reportedFew := false, false
 		for i := range 400 {
