@@ -1006,7 +1006,7 @@ func (t *turn) myData() {
 			line(st.Field.Label.In(t.lang()), t.answerLabel(st, a))
 		}
 	}
-	if m := t.w.Profile.Place(); m != nil {
+	if m := t.w.Profile.Place(); m != nil && t.s.Place != "" { // only a stored one
 		line(t.say("my_data_place"), m.Name(t.lang()))
 	}
 	line(t.say("my_data_language"), t.languageName(t.lang()))

@@ -24,6 +24,7 @@ type Places struct {
 
 	byCode map[string]*Municipality
 	byName map[string]*Municipality // Finnish, Swedish and other names, folded
+	only   map[string]*Municipality // an area's municipality, for areas of one
 	once   sync.Once
 	index  *placeIndex
 }
@@ -450,6 +451,16 @@ func (l *loader) loadPlaces(f *contentFile) {
 			if key := strings.Join(placeWords(name), " "); key != "" && p.byName[key] == nil {
 				p.byName[key] = mu
 			}
+		}
+	}
+	count := map[string]int{}
+	for _, m := range p.Municipalities {
+		count[m.Area]++
+	}
+	p.only = map[string]*Municipality{}
+	for _, m := range p.Municipalities {
+		if count[m.Area] == 1 {
+			p.only[m.Area] = m
 		}
 	}
 	l.content.Places = p

@@ -26,18 +26,23 @@ func (p *Profile) SetPlace(code string) { p.place = code }
 
 // Place is the municipality the person named, or nil: one outside the
 // area the person answered (they went back and chose another) is not theirs.
+// An area of one municipality (Helsinki) names it without being typed.
 func (p *Profile) Place() *Municipality {
-	if p.place == "" || p.content.Places == nil || p.content.areaField == nil {
+	places, af := p.content.Places, p.content.areaField
+	if places == nil || af == nil {
 		return nil
 	}
-	m := p.content.Places.Municipality(p.place)
-	if m == nil {
+	v := p.Values(af)
+	if len(v) != 1 {
 		return nil
 	}
-	if v := p.Values(p.content.areaField); len(v) != 1 || v[0] != m.Area {
-		return nil
+	if p.place == "" {
+		return places.only[v[0]]
 	}
-	return m
+	if m := places.Municipality(p.place); m != nil && m.Area == v[0] {
+		return m
+	}
+	return nil
 }
 
 // NewProfile returns a profile with every field unknown.
