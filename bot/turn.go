@@ -676,15 +676,28 @@ func (t *turn) question(st *content.Step) *Question {
 		hints = append(hints, t.format(t.say("number_hint"), map[string]string{"min": bound(st.Input.Min, "…"), "max": bound(st.Input.Max, "…")}))
 	}
 	q.Hint = strings.Join(hints, "\n")
-	if !st.Multi() && t.c.Places != nil {
-		// the places asked back about come first: one tap answers
+	// the places asked back about come first, named: one tap answers. Their
+	// areas' own options move there, so that no option appears twice (a
+	// platform may refuse two buttons or menu entries with one value).
+	var moved []string
+	if !st.Multi() && t.c.Places != nil && len(t.s.Picked) > 0 {
+		names := map[string][]string{}
 		for _, code := range t.s.Picked {
 			if m := t.c.Places.Municipality(code); m != nil && st.Option(m.Area) != nil {
-				q.Options = append(q.Options, Option{ID: m.Area, Label: m.Name(lang)})
+				if !slices.Contains(moved, m.Area) {
+					moved = append(moved, m.Area)
+				}
+				names[m.Area] = append(names[m.Area], m.Name(lang))
 			}
+		}
+		for _, area := range moved {
+			q.Options = append(q.Options, Option{ID: area, Label: strings.Join(names[area], ", ")})
 		}
 	}
 	for _, o := range st.Options {
+		if slices.Contains(moved, o.Value) {
+			continue
+		}
 		q.Options = append(q.Options, Option{ID: o.Value, Label: o.Label.In(lang), Selected: st.Multi() && slices.Contains(t.s.Picked, o.Value)})
 	}
 	if st.Multi() {
