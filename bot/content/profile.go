@@ -32,14 +32,14 @@ func (p *Profile) Place() *Municipality {
 	if places == nil || af == nil {
 		return nil
 	}
-	v := p.Values(af)
-	if len(v) != 1 {
+	v := p.vals[af.Index] // read as is: Values would allocate
+	if v.k != kString {
 		return nil
 	}
 	if p.place == "" {
-		return places.only[v[0]]
+		return places.only[v.s]
 	}
-	if m := places.Municipality(p.place); m != nil && m.Area == v[0] {
+	if m := places.Municipality(p.place); m != nil && m.Area == v.s {
 		return m
 	}
 	return nil

@@ -387,8 +387,8 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 	// an umbrella (a network's national finder) gives way to a local
 	// service of its kind that the person is suggested at least as
 	// strongly, in their own municipality when they named it
-	var localBest map[*Kind]int // the best score of a local service of each kind
-	var umbrellaKinds []*Kind   // the kinds of the umbrellas suggested
+	var umbrellaKinds []*Kind // the kinds of the umbrellas suggested
+	var localBest []int       // by umbrellaKinds: the best score of a local service of that kind
 	if c.umbrellas {
 		for _, i := range c.umbrellaIdx {
 			if s := c.Services[i]; hit[i] && score[i] > 0 && !slices.Contains(umbrellaKinds, s.Kind) {
@@ -397,17 +397,19 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 		}
 	}
 	if len(umbrellaKinds) > 0 {
+		localBest = make([]int, len(umbrellaKinds))
 		for i, s := range c.Services {
-			if !hit[i] || score[i] <= 0 || s.national || !slices.Contains(umbrellaKinds, s.Kind) || score[i] <= localBest[s.Kind] {
+			if !hit[i] || score[i] <= 0 || s.national {
+				continue
+			}
+			k := slices.Index(umbrellaKinds, s.Kind)
+			if k < 0 || score[i] <= localBest[k] {
 				continue
 			}
 			elsewhere := f.place != nil && len(s.Municipalities) > 0 && !slices.Contains(s.Municipalities, f.place.Code)
 			if !elsewhere {
 				if reason, _, _ := f.fit(s); reason == "" {
-					if localBest == nil {
-						localBest = map[*Kind]int{}
-					}
-					localBest[s.Kind] = score[i]
+					localBest[k] = score[i]
 				}
 			}
 		}
@@ -420,7 +422,7 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 		if reason == "municipality" && f.place == nil && score[i] > 0 {
 			res.AskPlace = true
 		}
-		if reason == "" && s.Umbrella && localBest[s.Kind] >= score[i] && score[i] > 0 {
+		if k := slices.Index(umbrellaKinds, s.Kind); reason == "" && s.Umbrella && k >= 0 && localBest[k] >= score[i] && score[i] > 0 {
 			reason = "local"
 		}
 		if reason != "" {
