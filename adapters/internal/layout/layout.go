@@ -71,16 +71,19 @@ func Cards(s *bot.Suggestions, m Markup) []string {
 // that each fit (a platform knows where its markup may be cut).
 func Pack(blocks []string, limit int, length func(string) int, cut func(string) []string) []string {
 	var out []string
-	cur := ""
+	cur, curLen := "", 0 // the message being filled, and its length kept as it grows
 	for _, b := range blocks {
 		for _, piece := range cut(b) {
-			if cur != "" && length(cur)+2+length(piece) > limit {
-				out, cur = append(out, cur), ""
+			n := length(piece)
+			if cur != "" && curLen+2+n > limit {
+				out, cur, curLen = append(out, cur), "", 0
 			}
 			if cur != "" {
 				cur += "\n\n"
+				curLen += 2
 			}
 			cur += piece
+			curLen += n
 		}
 	}
 	if cur != "" {
