@@ -41,7 +41,11 @@ type Content struct {
 	commandWords     map[string]commandWord
 	umbrellas        bool  // some service is an umbrella
 	umbrellaIdx      []int // their places in Services
-	scratch          sync.Pool
+	// allIdx, nationalIdx and areaIdx (by areaPos) list places in
+	// Services: all, the national ones, and those each area can be shown
+	allIdx, nationalIdx []int32
+	areaIdx             [][]int32
+	scratch             sync.Pool
 }
 
 // Language is one language the content is written in.

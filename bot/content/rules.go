@@ -187,6 +187,22 @@ func (c *Content) indexServices() {
 			s.langBits[i/64] |= 1 << (i % 64)
 		}
 	}
+	// for each area, the places of the services that can be suggested
+	// there (its own and the national ones), in catalogue order
+	c.allIdx = make([]int32, len(c.Services))
+	c.areaIdx = make([][]int32, len(c.areaPos))
+	c.nationalIdx = nil
+	for i, s := range c.Services {
+		c.allIdx[i] = int32(i)
+		if s.national {
+			c.nationalIdx = append(c.nationalIdx, int32(i))
+		}
+		for a := range c.areaIdx {
+			if s.national || has(s.areaBits, a) {
+				c.areaIdx[a] = append(c.areaIdx[a], int32(i))
+			}
+		}
+	}
 }
 
 // has reports bit i of bits; -1 is never set.
@@ -396,9 +412,19 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 			}
 		}
 	}
+	// the services that can fit: all of them when every one is explained,
+	// else the national ones and those of the person's area
+	cands := c.allIdx
+	if !all && c.areaField != nil {
+		cands = c.nationalIdx
+		if areaBit >= 0 {
+			cands = c.areaIdx[areaBit]
+		}
+	}
 	if len(umbrellaKinds) > 0 {
 		localBest = make([]int, len(umbrellaKinds))
-		for i, s := range c.Services {
+		for _, i32 := range cands {
+			i, s := int(i32), c.Services[i32]
 			if !hit[i] || score[i] <= 0 || s.national {
 				continue
 			}
@@ -414,7 +440,8 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 			}
 		}
 	}
-	for i, s := range c.Services {
+	for _, i32 := range cands {
+		i, s := int(i32), c.Services[i32]
 		if !hit[i] || !all && score[i] <= 0 {
 			continue
 		}
