@@ -129,12 +129,12 @@ func (p *Places) Find(text string) PlaceMatch {
 		return PlaceMatch{Maybe: p.byIndex(found)}
 	}
 	// nothing exact: names one letter away (two in long names), with the
-	// same first letter, asked back; short words are too often other words
-	// ("hello" is not Pello)
+	// same first letter ("hello" is not Pello), asked back; words of three
+	// letters or fewer, and everyday words one letter from a name, are not
 	best, bestD := []int(nil), 3
 	for _, w := range words {
 		n := len([]rune(w))
-		if n < 6 || placeStopWords[w] {
+		if n < 4 || placeStopWords[w] || nearNames[w] {
 			continue
 		}
 		limit := 1
@@ -199,6 +199,10 @@ var placeStopWords = map[string]bool{
 	"jag": true, "bor": true, "i": true, "pa": true, "fran": true, "kommun": true, "stad": true, "nara": true,
 	"in": true, "live": true, "im": true, "from": true, "near": true, "the": true, "city": true, "of": true, "at": true,
 }
+
+// nearNames are everyday words a letter away from a municipality's name
+// (terve ~ Tervo, perhe ~ Perho, vanha ~ Vanda): never asked about.
+var nearNames = map[string]bool{"terve": true, "perhe": true, "vanha": true}
 
 // placeWords lower-cases and folds typed text into words of letters: å, ä
 // and ö are read as a, a and o, so a keyboard without them finds the same

@@ -84,6 +84,10 @@ func TestFindPlace(t *testing.T) {
 		{"Tamprere", "", []string{"Tampere"}},
 		{"Jyväskylää", "Jyväskylä", nil},
 		{"Rovanniemi", "", []string{"Rovaniemi"}},
+		{"oulo", "", []string{"Oulu"}},
+		{"Lahi", "", []string{"Lahti"}},
+		{"espo", "", []string{"Espoo"}},
+		{"Kemii", "", []string{"Kemi"}},
 		{"Kemi Tornio", "", []string{"Kemi", "Tornio"}},
 		{"ei kukaan", "", nil},
 		{"kyllä", "", nil},
@@ -110,7 +114,8 @@ func TestFindPlace(t *testing.T) {
 // Everyday words typed at the question are not taken for places.
 func TestFindPlaceNotEveryWord(t *testing.T) {
 	p := builtinPlaces(t)
-	for _, text := range []string{"hello", "hei", "moi", "kiitos", "thanks", "tack", "en tiedä", "vet inte", "I don't know", "apua", "help", "töitä", "kotona", "maalla", "kaupungissa", "jossain", "somewhere"} {
+	for _, text := range []string{"hello", "hei", "moi", "kiitos", "thanks", "tack", "en tiedä", "vet inte", "I don't know", "apua", "help", "töitä", "kotona", "maalla", "kaupungissa", "jossain", "somewhere",
+		"terve", "perhe", "vanha", "kyllä", "ehkä", "kiva", "suomi", "koti", "kela", "moro", "talo", "huono", "hyvä"} {
 		if m := p.Find(text); m.Found != nil || len(m.Maybe) > 0 {
 			t.Errorf("Find(%q) = %v, maybe %v; want nothing", text, m.Found, m.Maybe)
 		}
