@@ -369,15 +369,25 @@ func TestSuggestionsAtTheEnd(t *testing.T) {
 	if first.URL == "" || first.HowToStart == "" || first.Organization == "" {
 		t.Errorf("card lacks url, how to start or organisation: %+v", first)
 	}
+	// the person's cards carry no trace; staff tools get it for the same
+	// answers, with the same cards
+	if len(first.Trace) > 0 {
+		t.Errorf("the person's card carries a trace %+v, which is for staff tools", first.Trace)
+	}
+	cc := c.e.Content()
+	staff := c.e.Suggestions(cc.Replay(cc.Start, c.session().Answers).Profile, "fi")
+	if len(staff.Cards) != len(s.Cards) || staff.Cards[0].Service != first.Service {
+		t.Fatalf("staff cards %v, want the person's %v", cardIDs(staff), cardIDs(s))
+	}
 	var rules []string
-	for _, tr := range first.Trace {
+	for _, tr := range staff.Cards[0].Trace {
 		rules = append(rules, tr.Rule)
 	}
 	if !slices.Equal(rules, []string{"gentle", "company", "everyone"}) {
 		t.Errorf("trace rules = %v, want gentle, company, everyone (by score)", rules)
 	}
-	if !slices.Contains(first.Trace[0].Answers, "pace=few_hours_week") {
-		t.Errorf("trace answers = %v, want pace=few_hours_week", first.Trace[0].Answers)
+	if !slices.Contains(staff.Cards[0].Trace[0].Answers, "pace=few_hours_week") {
+		t.Errorf("trace answers = %v, want pace=few_hours_week", staff.Cards[0].Trace[0].Answers)
 	}
 	c.wantStep(bot.EndStep)
 	if got := optionIDs(c.last.Question); !slices.Equal(got, []string{bot.AgainID, content.CmdRestart, content.CmdBack, content.CmdPerson}) {

@@ -140,7 +140,7 @@ type Card struct {
 	// person's language ("Puhelin", "040 123 4567"); empty when unknown.
 	Contact []Contact
 	Checked string  // "Details checked 7.12.2026.", in the person's language
-	Trace   []Trace // which rules chose it, for staff tools; not shown to the person
+	Trace   []Trace // which rules chose it: only from Engine.Suggestions, for staff tools
 }
 
 // Contact is one way to reach a service: its address, phone, e-mail or

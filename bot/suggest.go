@@ -50,6 +50,9 @@ func (t *turn) card(s content.Suggestion) Card {
 		if !slices.Contains(c.Why, why) {
 			c.Why = append(c.Why, why)
 		}
+		if !t.trace {
+			continue
+		}
 		tr := Trace{Rule: r.ID, Score: r.Score}
 		if r.When != nil {
 			for _, f := range r.When.Fields {
@@ -140,7 +143,7 @@ func (t *turn) languageName(code string) string {
 // use it to explain suggestions.
 func (e *Engine) Suggestions(p *content.Profile, lang string) *Suggestions {
 	c := e.content.Load()
-	t := &turn{e: e, c: c, s: &Session{Lang: pickLang(c, lang)}, w: &content.Walk{Profile: p}}
+	t := &turn{e: e, c: c, s: &Session{Lang: pickLang(c, lang)}, w: &content.Walk{Profile: p}, trace: true}
 	t.showSuggestions()
 	return t.reply.Suggestions
 }

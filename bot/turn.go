@@ -23,6 +23,7 @@ type turn struct {
 	caseID  string      // the id a case opened in this turn gets
 	act     *deskAction // what the desk is told once the session is saved
 	named   string      // the municipality this turn's area answer names
+	trace   bool        // cards carry the rules that chose them (staff tools)
 }
 
 func (t *turn) lang() string { return t.s.Lang }
