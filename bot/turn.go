@@ -463,13 +463,13 @@ func (t *turn) text() bool {
 // are asked back, offered as buttons, never taken for the answer.
 func (t *turn) place(st *content.Step) (answered, handled bool) {
 	p := t.c.Places
-	if p == nil || st.Multi() || st.Field == nil || st.Field != t.c.Field("area") {
+	if p == nil || st.Multi() || st.Field == nil || st.Field != t.c.AreaField() {
 		return false, false
 	}
 	lang := t.lang()
 	m := p.Find(t.msg.Text)
 	if m.Found != nil && st.Option(m.Found.Area) != nil {
-		t.note(t.format(t.say("place_found"), map[string]string{"place": m.Found.Name(lang), "area": st.Field.ValueLabel(m.Found.Area, lang)}))
+		t.notePlace(m.Found, st.Field)
 		t.named = m.Found.Code
 		return t.answer(content.Answer{Step: st.ID, Value: m.Found.Area}), true
 	}
@@ -488,11 +488,17 @@ func (t *turn) place(st *content.Step) (answered, handled bool) {
 	return false, true
 }
 
+// notePlace tells the person which area the municipality they named is in.
+func (t *turn) notePlace(m *content.Municipality, area *content.Field) {
+	lang := t.lang()
+	t.note(t.format(t.say("place_found"), map[string]string{"place": m.Name(lang), "area": area.ValueLabel(m.Area, lang)}))
+}
+
 // placeAtEnd takes a municipality typed after the suggestions (the
 // person was asked for it, or adds it) as the answer to where they live,
 // and shows the suggestions again with its own services.
 func (t *turn) placeAtEnd() bool {
-	p, area := t.c.Places, t.c.Field("area")
+	p, area := t.c.Places, t.c.AreaField()
 	if p == nil || area == nil {
 		return false
 	}
@@ -510,11 +516,10 @@ func (t *turn) placeAtEnd() bool {
 			answers[j] = content.Answer{Step: answers[j].Step, Value: m.Area}
 		}
 	}
-	t.s.Answers, t.s.Place = answers, m.Code
 	t.w = t.c.Replay(t.w.Flow, answers)
-	t.s.Answers = slices.Clone(t.w.Answers)
+	t.s.Answers, t.s.Place = slices.Clone(t.w.Answers), m.Code
 	t.w.Profile.SetPlace(m.Code)
-	t.note(t.format(t.say("place_found"), map[string]string{"place": m.Name(t.lang()), "area": area.ValueLabel(m.Area, t.lang())}))
+	t.notePlace(m, area)
 	if !t.w.Done() {
 		t.ask() // another area leads to other questions
 		return true
@@ -603,7 +608,7 @@ func (t *turn) answer(a content.Answer) bool {
 		t.ask()
 		return false
 	}
-	if st.Field != nil && st.Field == t.c.Field("area") {
+	if st.Field != nil && st.Field == t.c.AreaField() {
 		// the municipality, when the answer named one (a typed name, or a
 		// button offered for one); a plain area answer clears it
 		t.s.Place = t.named
@@ -889,23 +894,21 @@ func (t *turn) isAndWord(w string) bool {
 	return false
 }
 
-// joinOr lists alternatives: "a, b or c".
-func (t *turn) joinOr(items []string) string {
-	if len(items) < 2 {
-		return t.join(items)
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " " + t.say("or") + " " + items[len(items)-1]
-}
-
 // join lists items in plain words: "a, b and c".
-func (t *turn) join(items []string) string {
+func (t *turn) join(items []string) string { return t.joinWith(items, "and") }
+
+// joinOr lists alternatives: "a, b or c".
+func (t *turn) joinOr(items []string) string { return t.joinWith(items, "or") }
+
+// joinWith lists items with the message word (and, or) before the last.
+func (t *turn) joinWith(items []string, word string) string {
 	switch len(items) {
 	case 0:
 		return ""
 	case 1:
 		return items[0]
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " " + t.say("and") + " " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " " + t.say(word) + " " + items[len(items)-1]
 }
 
 // format fills {placeholders}: the given values first, then profile

@@ -27,6 +27,23 @@ func pageTooOld(pageDate, checked string) bool {
 	return err1 == nil && err2 == nil && c.Sub(p) > staleAfter
 }
 
+// matching reads an optional text that must match pattern; "" when it is
+// missing or does not. what names it, and aWhat with its article.
+func (l *loader) matching(n *node, what, aWhat string, pattern *regexp.Regexp, how string) string {
+	if n == nil {
+		return ""
+	}
+	v, ok := l.scalar(n, what)
+	if !ok {
+		return ""
+	}
+	if !pattern.MatchString(v) {
+		l.errorf(n, fmt.Sprintf("%q is not %s", clip(v, 60), aWhat), how)
+		return ""
+	}
+	return v
+}
+
 // date reads an optional year-month-day.
 func (l *loader) date(n *node, what string) string {
 	if n == nil {
@@ -155,28 +172,11 @@ func (l *loader) loadCatalogue(f *contentFile) {
 		if n := sm["address"]; n != nil {
 			s.Address, _ = l.scalar(n, "address")
 		}
-		if n := sm["phone"]; n != nil {
-			if p, ok := l.scalar(n, "phone number"); ok {
-				if !phonePattern.MatchString(p) {
-					l.errorf(n, fmt.Sprintf("%q is not a phone number", clip(p, 40)), "Write it as the source does, with digits, spaces and an optional leading +, for example 040 123 4567 or +358 9 2525 0111.")
-				} else {
-					s.Phone = p
-				}
-			}
-		}
-		if n := sm["email"]; n != nil {
-			if e, ok := l.scalar(n, "e-mail address"); ok {
-				if !emailPattern.MatchString(e) {
-					l.errorf(n, fmt.Sprintf("%q is not an e-mail address", clip(e, 60)), "Write it as name@example.fi.")
-				} else {
-					s.Email = e
-				}
-			}
-		}
+		s.Phone = l.matching(sm["phone"], "phone number", "a phone number", phonePattern,
+			"Write it as the source does, with digits, spaces and an optional leading +, for example 040 123 4567 or +358 9 2525 0111.")
+		s.Email = l.matching(sm["email"], "e-mail address", "an e-mail address", emailPattern, "Write it as name@example.fi.")
 		if n := sm["umbrella"]; n != nil {
-			if s.Umbrella, _ = l.boolean(n, "umbrella"); s.Umbrella {
-				l.content.umbrellas = true
-			}
+			s.Umbrella, _ = l.boolean(n, "umbrella")
 		}
 		if n := sm["hours"]; n != nil {
 			s.Hours = l.text(n, "hours", true, nil)

@@ -39,7 +39,6 @@ type Content struct {
 	// for the bits of each service (see indexServices)
 	areaPos, langPos map[string]int
 	commandWords     map[string]commandWord
-	umbrellas        bool  // some service is an umbrella
 	umbrellaIdx      []int // their places in Services
 	// allIdx, nationalIdx and areaIdx (by areaPos) list places in
 	// Services: all, the national ones, and those each area can be shown
@@ -323,6 +322,10 @@ type commandWord struct {
 
 // Field returns the profile field called name, or nil.
 func (c *Content) Field(name string) *Field { return c.fields[name] }
+
+// AreaField is the field that says where a person lives (area), or nil:
+// services are filtered by it and municipalities answer it.
+func (c *Content) AreaField() *Field { return c.areaField }
 
 // Flow returns the flow with id, or nil.
 func (c *Content) Flow(id string) *Flow { return c.flows[id] }

@@ -23,7 +23,7 @@ type Places struct {
 	EmploymentAreas []*EmploymentArea
 
 	byCode map[string]*Municipality
-	byName map[string]*Municipality // Finnish, Swedish and other names, folded
+	names  map[string][]int         // places in Municipalities by folded Finnish, Swedish and other names
 	only   map[string]*Municipality // an area's municipality, for areas of one
 	once   sync.Once
 	index  *placeIndex
@@ -37,7 +37,6 @@ type Municipality struct {
 	EmploymentArea *EmploymentArea
 	Languages      []string // official languages, the majority's first
 	Aliases        []string // other ways people write it
-	Pos            Pos
 }
 
 // Name is the municipality's name in a conversation's language: Swedish
@@ -65,7 +64,10 @@ func (p *Places) Municipality(name string) *Municipality {
 	if m := p.byCode[name]; m != nil {
 		return m
 	}
-	return p.byName[strings.Join(placeWords(name), " ")]
+	if ms := p.names[strings.Join(placeWords(name), " ")]; len(ms) == 1 {
+		return p.Municipalities[ms[0]]
+	}
+	return nil
 }
 
 // PlaceMatch is what typed text says about where a person lives.
@@ -85,7 +87,6 @@ func (p *Places) Find(text string) PlaceMatch {
 		return PlaceMatch{}
 	}
 	p.once.Do(p.build)
-	ix := p.index
 	words := placeWords(text)
 	if len(words) == 0 || len(words) > 8 {
 		return PlaceMatch{}
@@ -101,7 +102,7 @@ func (p *Places) Find(text string) PlaceMatch {
 	// the whole text, pairs of words (Koski Tl, Pedersören kunta), then
 	// each word alone; a longer match covers the words it is made of
 	covered := make([]bool, len(words))
-	if ms := ix.lookup(strings.Join(words, " ")); len(ms) > 0 && len(words) > 1 {
+	if ms := p.lookup(strings.Join(words, " ")); len(ms) > 0 && len(words) > 1 {
 		add(ms)
 		for i := range covered {
 			covered[i] = true
@@ -111,7 +112,7 @@ func (p *Places) Find(text string) PlaceMatch {
 		if covered[i] || covered[i+1] {
 			continue
 		}
-		if ms := ix.lookup(words[i] + " " + words[i+1]); len(ms) > 0 {
+		if ms := p.lookup(words[i] + " " + words[i+1]); len(ms) > 0 {
 			add(ms)
 			covered[i], covered[i+1] = true, true
 		}
@@ -120,7 +121,7 @@ func (p *Places) Find(text string) PlaceMatch {
 		if covered[i] || placeStopWords[w] {
 			continue
 		}
-		add(ix.lookup(w))
+		add(p.lookup(w))
 	}
 	switch {
 	case len(found) == 1:
@@ -141,7 +142,7 @@ func (p *Places) Find(text string) PlaceMatch {
 		if n >= 9 {
 			limit = 2
 		}
-		for _, f := range ix.fuzzy {
+		for _, f := range p.index.fuzzy {
 			if abs(len([]rune(f.form))-n) > limit || f.form[0] != w[0] {
 				continue
 			}
@@ -229,9 +230,9 @@ func foldPlace(s string) string {
 	}, strings.TrimSpace(s))
 }
 
-// placeIndex finds municipalities by every form of their names.
+// placeIndex finds municipalities by the inflected forms of their names,
+// generated on first use.
 type placeIndex struct {
-	names map[string][]int // nominative names and aliases
 	forms map[string][]int // generated inflected forms
 	fuzzy []fuzzyForm      // what a typo is compared with
 }
@@ -243,40 +244,44 @@ type fuzzyForm struct {
 
 // lookup finds a word: a name beats a generated form, so that a form of
 // one name that happens to be another name (or an alias) never hides it.
-func (ix *placeIndex) lookup(w string) []int {
-	if ms := ix.names[w]; len(ms) > 0 {
+func (p *Places) lookup(w string) []int {
+	if ms := p.names[w]; len(ms) > 0 {
 		return ms
 	}
-	return ix.forms[w]
+	return p.index.forms[w]
+}
+
+func put(m map[string][]int, key string, i int) {
+	if !slices.Contains(m[key], i) {
+		m[key] = append(m[key], i)
+	}
+}
+
+// nameKeys are a municipality's names and aliases, folded as typed text is.
+func (m *Municipality) nameKeys() []string {
+	var keys []string
+	for _, name := range append([]string{m.Fi, m.Sv}, m.Aliases...) {
+		if key := strings.Join(placeWords(name), " "); key != "" {
+			keys = append(keys, key)
+		}
+	}
+	return keys
 }
 
 func (p *Places) build() {
-	ix := &placeIndex{names: map[string][]int{}, forms: map[string][]int{}}
-	put := func(m map[string][]int, key string, i int) {
-		if !slices.Contains(m[key], i) {
-			m[key] = append(m[key], i)
-		}
-	}
+	ix := &placeIndex{forms: map[string][]int{}}
 	for i, m := range p.Municipalities {
-		names := []string{m.Fi, m.Sv}
-		names = append(names, m.Aliases...)
-		for _, name := range names {
-			key := strings.Join(placeWords(name), " ")
-			if key == "" {
-				continue
-			}
-			put(ix.names, key, i)
+		for j, key := range m.nameKeys() {
 			ix.fuzzy = append(ix.fuzzy, fuzzyForm{key, i})
 			for _, f := range finnishForms(key) {
 				put(ix.forms, f, i)
+				// typos are also caught in "in" and "at" of the Finnish name
+				if j == 0 && (strings.HasSuffix(f, "ssa") || strings.HasSuffix(f, "lla")) {
+					ix.fuzzy = append(ix.fuzzy, fuzzyForm{f, i})
+				}
 			}
 			// Swedish names take only a genitive -s ("Vasas")
 			put(ix.forms, key+"s", i)
-		}
-		for _, f := range finnishForms(strings.Join(placeWords(m.Fi), " ")) {
-			if strings.HasSuffix(f, "ssa") || strings.HasSuffix(f, "lla") {
-				ix.fuzzy = append(ix.fuzzy, fuzzyForm{f, i})
-			}
 		}
 	}
 	p.index = ix
@@ -386,7 +391,7 @@ func (l *loader) loadPlaces(f *contentFile) {
 			fmt.Sprintf("Keep one file in rules/places/; %s is already read.", l.content.Places.File))
 		return
 	}
-	p := &Places{File: f.path, byCode: map[string]*Municipality{}, byName: map[string]*Municipality{}}
+	p := &Places{File: f.path, byCode: map[string]*Municipality{}, names: map[string][]int{}}
 	p.Source, _ = l.url(m["source"], "source")
 	if n := m["dataset"]; n != nil {
 		p.Dataset, _ = l.url(n, "dataset")
@@ -419,7 +424,7 @@ func (l *loader) loadPlaces(f *contentFile) {
 		if mm == nil {
 			continue
 		}
-		mu := &Municipality{Pos: item.pos}
+		mu := &Municipality{}
 		var ok bool
 		if mu.Code, ok = l.scalar(mm["code"], "code"); !ok {
 			continue
@@ -449,13 +454,11 @@ func (l *loader) loadPlaces(f *contentFile) {
 				mu.Aliases = append(mu.Aliases, s)
 			}
 		}
-		p.Municipalities = append(p.Municipalities, mu)
 		p.byCode[mu.Code] = mu
-		for _, name := range append([]string{mu.Fi, mu.Sv}, mu.Aliases...) {
-			if key := strings.Join(placeWords(name), " "); key != "" && p.byName[key] == nil {
-				p.byName[key] = mu
-			}
+		for _, key := range mu.nameKeys() {
+			put(p.names, key, len(p.Municipalities))
 		}
+		p.Municipalities = append(p.Municipalities, mu)
 	}
 	count := map[string]int{}
 	for _, m := range p.Municipalities {

@@ -142,7 +142,7 @@ func FuzzFindPlace(f *testing.F) {
 		if m.Found != nil && !known[m.Found] {
 			t.Fatalf("Find(%q) found a municipality not in the list", text)
 		}
-		if len(m.Maybe) > 3 && m.Found == nil && len(placeWordsForTest(text)) == 1 {
+		if len(m.Maybe) > 3 && m.Found == nil && len(strings.Fields(text)) == 1 {
 			t.Fatalf("Find(%q) asks about %d municipalities for one word", text, len(m.Maybe))
 		}
 		for _, mu := range m.Maybe {
@@ -152,8 +152,6 @@ func FuzzFindPlace(f *testing.F) {
 		}
 	})
 }
-
-func placeWordsForTest(s string) []string { return strings.Fields(s) }
 
 // The Big List of Naughty Strings, as typed answers: none is taken for a
 // municipality.

@@ -294,6 +294,12 @@ func (f *fitter) fit(s *Service) (reason string, unsure []*Field, interpreter bo
 	return "", unsure, interpreter
 }
 
+// elsewhere reports a service given in municipalities other than the one
+// the person named.
+func (f *fitter) elsewhere(s *Service) bool {
+	return f.place != nil && len(s.Municipalities) > 0 && !slices.Contains(s.Municipalities, f.place.Code)
+}
+
 // RuleResult is one rule's condition for a profile.
 type RuleResult struct {
 	Rule  *Rule
@@ -405,11 +411,9 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 	// strongly, in their own municipality when they named it
 	var umbrellaKinds []*Kind // the kinds of the umbrellas suggested
 	var localBest []int       // by umbrellaKinds: the best score of a local service of that kind
-	if c.umbrellas {
-		for _, i := range c.umbrellaIdx {
-			if s := c.Services[i]; hit[i] && score[i] > 0 && !slices.Contains(umbrellaKinds, s.Kind) {
-				umbrellaKinds = append(umbrellaKinds, s.Kind)
-			}
+	for _, i := range c.umbrellaIdx {
+		if s := c.Services[i]; hit[i] && score[i] > 0 && !slices.Contains(umbrellaKinds, s.Kind) {
+			umbrellaKinds = append(umbrellaKinds, s.Kind)
 		}
 	}
 	// the services that can fit: all of them when every one is explained,
@@ -432,8 +436,7 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 			if k < 0 || score[i] <= localBest[k] {
 				continue
 			}
-			elsewhere := f.place != nil && len(s.Municipalities) > 0 && !slices.Contains(s.Municipalities, f.place.Code)
-			if !elsewhere {
+			if !f.elsewhere(s) {
 				if reason, _, _ := f.fit(s); reason == "" {
 					localBest[k] = score[i]
 				}
@@ -461,15 +464,14 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 		if score[i] <= 0 {
 			continue
 		}
-		place := f.place
 		res.Total++
 		if stopAt > 0 && res.Total >= stopAt {
 			break
 		}
 		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, Interpreter: interpreter,
 			OtherLanguage: !interpreter && len(personLangs) == 0 && !has(s.langBits, chatBit),
-			Here:          place != nil && slices.Contains(s.Municipalities, place.Code),
-			Elsewhere:     place != nil && !s.national && len(s.Municipalities) > 0 && !slices.Contains(s.Municipalities, place.Code)}
+			Here:          f.place != nil && slices.Contains(s.Municipalities, f.place.Code),
+			Elsewhere:     !s.national && f.elsewhere(s)}
 		if all {
 			sg.Rules = chosen[i]
 			sortRules(sg.Rules)

@@ -105,29 +105,26 @@ func Plan(o Options) (*Result, error) {
 	return p.layout(), nil
 }
 
+// indexEntries records the ids an existing file's entries take, and the
+// entries by their PTV id; a PTV id in two places is an error.
+func (p *planner) indexEntries(file string, entries []*omap, what string, ids map[string]bool, byPTV map[string]*placed) {
+	for _, m := range entries {
+		ids[m.str("id")] = true
+		if g := strings.ToLower(m.str("ptv")); g != "" {
+			if prev := byPTV[g]; prev != nil {
+				p.errs = append(p.errs, fmt.Errorf("%s: the %s ptv: %s is also in %s — keep one of them", file, what, g, prev.file))
+				continue
+			}
+			byPTV[g] = &placed{file: file, m: m, old: m}
+		}
+	}
+}
+
 func (p *planner) indexOld() {
 	for _, f := range p.files {
 		p.names[f.name] = true
-		for _, m := range f.orgs {
-			p.orgIDs[m.str("id")] = true
-			if g := strings.ToLower(m.str("ptv")); g != "" {
-				if prev := p.oldOrgs[g]; prev != nil {
-					p.errs = append(p.errs, fmt.Errorf("%s: the organisation ptv: %s is also in %s — keep one of them", f.name, g, prev.file))
-					continue
-				}
-				p.oldOrgs[g] = &placed{file: f.name, m: m, old: m}
-			}
-		}
-		for _, m := range f.services {
-			p.svcIDs[m.str("id")] = true
-			if g := strings.ToLower(m.str("ptv")); g != "" {
-				if prev := p.oldSvcs[g]; prev != nil {
-					p.errs = append(p.errs, fmt.Errorf("%s: the service ptv: %s is also in %s — keep one of them", f.name, g, prev.file))
-					continue
-				}
-				p.oldSvcs[g] = &placed{file: f.name, m: m, old: m}
-			}
-		}
+		p.indexEntries(f.name, f.orgs, "organisation", p.orgIDs, p.oldOrgs)
+		p.indexEntries(f.name, f.services, "service", p.svcIDs, p.oldSvcs)
 	}
 }
 

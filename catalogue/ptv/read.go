@@ -301,37 +301,36 @@ func (in *Input) object(d *dec, n *node) {
 	}
 }
 
-func (d *dec) texts(obj *node, key string) []Text {
-	var out []Text
+// each reads the objects of a list with read, keeping those it keeps.
+func each[T any](d *dec, obj *node, key string, read func(*node) (T, bool)) []T {
+	var out []T
 	for _, it := range d.objects(obj, key) {
-		t := Text{Type: d.str(it, "type"), Value: d.str(it, "value"), Language: d.str(it, "language")}
-		if t.Value != "" && t.Language != "" {
-			out = append(out, t)
+		if v, keep := read(it); keep {
+			out = append(out, v)
 		}
 	}
 	return out
+}
+
+func (d *dec) texts(obj *node, key string) []Text {
+	return each(d, obj, key, func(it *node) (Text, bool) {
+		t := Text{Type: d.str(it, "type"), Value: d.str(it, "value"), Language: d.str(it, "language")}
+		return t, t.Value != "" && t.Language != ""
+	})
 }
 
 func (d *dec) langTexts(obj *node, key string) []LangText {
-	var out []LangText
-	for _, it := range d.objects(obj, key) {
+	return each(d, obj, key, func(it *node) (LangText, bool) {
 		t := LangText{Value: d.str(it, "value"), Language: d.str(it, "language")}
-		if t.Value != "" {
-			out = append(out, t)
-		}
-	}
-	return out
+		return t, t.Value != ""
+	})
 }
 
 func (d *dec) webPages(obj *node, key string) []WebPage {
-	var out []WebPage
-	for _, it := range d.objects(obj, key) {
+	return each(d, obj, key, func(it *node) (WebPage, bool) {
 		w := WebPage{URL: d.str(it, "url"), Language: d.str(it, "language")}
-		if w.URL != "" {
-			out = append(out, w)
-		}
-	}
-	return out
+		return w, w.URL != ""
+	})
 }
 
 func (d *dec) organization(n *node) *Organization {

@@ -130,7 +130,7 @@ func profileFrom(c *content.Content, args []string) (*content.Profile, error) {
 		}
 	}
 	if place != nil {
-		if area := c.Field("area"); area != nil {
+		if area := c.AreaField(); area != nil {
 			if !p.Known(area) {
 				p.Set(area, place.Area)
 			}
