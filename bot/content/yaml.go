@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+	yaml3 "go.yaml.in/yaml/v3"
 )
 
 // The loader works on its own small tree rather than on goccy's AST: staff
@@ -100,6 +101,16 @@ const maxAliasNodes = 100_000
 
 // parseYAML parses one file. A syntax error stops that file (YAML cannot be
 // read past it reliably) and is returned as a diagnostic.
+//
+// Two readers share the work. go.yaml.in/yaml/v3 is the fast one: it reads
+// a clean file in about half the time, and a reload parses the whole
+// catalogue. goccy/go-yaml is the careful one: its tokens carry the line and
+// column of every syntax error, where yaml.v3 names only a line, so every
+// file the fast reader does not take cleanly — a syntax error, an anchor,
+// a tag, a second document, a problem the converter would report — is read
+// again by goccy, which gives the diagnostics exactly as before. A test
+// checks that both readers build the same tree for every file the fast one
+// takes (TestFastReaderAgrees, FuzzFastReaderAgrees).
 func parseYAML(file string, src []byte) (*node, Diagnostics) {
 	// Some editors (Windows Notepad) start UTF-8 files with a byte order
 	// mark; YAML allows it, but goccy would read it as part of the first key.
@@ -111,6 +122,15 @@ func parseYAML(file string, src []byte) (*node, Diagnostics) {
 			Detail:  "Save the file as UTF-8 (most editors have this under \"Save with encoding\").",
 			Subject: Range{File: file, Start: Pos{line, col}}}}
 	}
+	if n := parseFast(s, src); n != nil {
+		return n, nil
+	}
+	return parseCareful(s, src)
+}
+
+// parseCareful reads a file with goccy/go-yaml, for the diagnostics.
+func parseCareful(s *source, src []byte) (*node, Diagnostics) {
+	file := s.file
 	f, deep, err := parseBytes(src)
 	if deep != nil {
 		return nil, Diagnostics{{Severity: Error, Summary: "The YAML is nested too deeply",
@@ -142,6 +162,209 @@ func parseYAML(file string, src []byte) (*node, Diagnostics) {
 	c := converter{src: s, anchors: map[string]ast.Node{}}
 	n := c.convert(docs[0].Body, 0)
 	return n, append(ds, c.diags...)
+}
+
+// parseFast reads a clean file with yaml.v3, or returns nil when the file
+// needs the careful reader: anything that is not plain maps, lists and
+// scalars in one document, nested at most maxYAMLDepth deep.
+func parseFast(s *source, src []byte) (n *node) {
+	defer func() {
+		if recover() != nil {
+			n = nil
+		}
+	}()
+	if hasTag(src) {
+		return nil
+	}
+	if secondDocument(src) {
+		return nil
+	}
+	// Unmarshal reads the bytes in place, where a Decoder copies them
+	// through a reader; it reads the first document only.
+	var doc yaml3.Node
+	if err := yaml3.Unmarshal(src, &doc); err != nil || len(doc.Content) != 1 {
+		return nil
+	}
+	body := doc.Content[0]
+	if body.Kind == yaml3.ScalarNode && body.Tag == "!!null" && body.Value == "" {
+		return nil // an empty document
+	}
+	c := fastConverter{src: s}
+	n = c.convert(body, 0)
+	if c.refused {
+		return nil
+	}
+	return n
+}
+
+// secondDocument reports a line that starts or ends a document ("---" or
+// "...") after the first line: more than one document, or text after the
+// end, which the careful reader reports.
+func secondDocument(src []byte) bool {
+	for _, marker := range [][]byte{[]byte("\n---"), []byte("\n...")} {
+		if bytes.Contains(src, marker) {
+			return true
+		}
+	}
+	return bytes.HasPrefix(src, []byte("..."))
+}
+
+// hasTag reports a "!" that may start a tag: yaml.v3 marks most tags on
+// the node, but not the bare "!", which changes how a value is read. A tag
+// can only come first in a node: at the start of a line or after an
+// indicator (": ", "- ", "[", "{", ",", "? "). The "!=" inside a condition
+// follows a word, and an exclamation mark that only looks like a tag sends
+// the file to the careful reader, which reads it right.
+func hasTag(src []byte) bool {
+	for i, k := 0, 0; ; i++ {
+		if k = bytes.IndexByte(src[i:], '!'); k < 0 {
+			return false
+		}
+		i += k
+		j := i - 1
+		for j >= 0 && (src[j] == ' ' || src[j] == '\t') {
+			j--
+		}
+		if j < 0 || bytes.IndexByte([]byte("\r\n:-[{,?"), src[j]) >= 0 {
+			return true
+		}
+	}
+}
+
+// plainBlockHeader reports a | or > header the careful reader takes too:
+// the indicator, chomping and indentation, then nothing or a comment.
+func (s *source) plainBlockHeader(p Pos) bool {
+	if p.Line > len(s.lines) {
+		return false
+	}
+	col, rest := 1, ""
+	for i := range s.lines[p.Line-1] {
+		if col == p.Col {
+			rest = s.lines[p.Line-1][i:]
+			break
+		}
+		col++
+	}
+	if rest == "" || (rest[0] != '|' && rest[0] != '>') {
+		return false
+	}
+	rest = strings.TrimLeft(rest[1:], "+-123456789")
+	t := strings.TrimLeft(rest, " \t")
+	return t == "" || t == "\r" || (t[0] == '#' && len(t) < len(rest))
+}
+
+// explicitKey reports a key written after "?", which the careful reader
+// refuses with a message of its own. Only the text before the key is
+// looked at: indentation and "- ", a few characters.
+func (s *source) explicitKey(p Pos) bool {
+	if p.Line > len(s.lines) {
+		return false
+	}
+	last, col := ' ', 1
+	for _, r := range s.lines[p.Line-1] {
+		if col >= p.Col {
+			break
+		}
+		if r != ' ' && r != '\t' {
+			last = r
+		}
+		col++
+	}
+	return last == '?'
+}
+
+// fastConverter builds the loader's tree from yaml.v3's, refusing what
+// the careful reader has to see.
+type fastConverter struct {
+	src     *source
+	refused bool
+}
+
+func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
+	if c.refused || depth > maxYAMLDepth || y.Anchor != "" || y.Style&yaml3.TaggedStyle != 0 {
+		c.refused = true
+		return nil
+	}
+	n := &node{pos: Pos{max(y.Line, 1), max(y.Column, 1)}, src: c.src}
+	switch y.Kind {
+	case yaml3.MappingNode:
+		n.kind = mapNode
+		if len(y.Content)%2 != 0 {
+			c.refused = true
+			return nil
+		}
+		n.keys = make([]*node, 0, len(y.Content)/2)
+		n.vals = make([]*node, 0, len(y.Content)/2)
+		for i := 0; i < len(y.Content); i += 2 {
+			k := c.convert(y.Content[i], depth+1)
+			if c.refused || k.kind != scalarNode || y.Content[i].Tag == "!!merge" || c.src.explicitKey(k.pos) {
+				c.refused = true
+				return nil
+			}
+			if i == 0 {
+				n.pos = k.pos
+			}
+			n.keys = append(n.keys, k)
+			n.vals = append(n.vals, c.convert(y.Content[i+1], depth+1))
+		}
+	case yaml3.SequenceNode:
+		n.kind = seqNode
+		n.items = make([]*node, 0, len(y.Content))
+		for _, e := range y.Content {
+			n.items = append(n.items, c.convert(e, depth+1))
+		}
+	case yaml3.ScalarNode:
+		n.kind, n.value = scalarNode, y.Value
+		switch y.Tag {
+		case "!!str", "!!timestamp", "!!binary":
+			n.tag = "str"
+		case "!!int":
+			n.tag = "int"
+		case "!!float":
+			// goccy reads 1e3 as a text; the files never need it
+			if !strings.Contains(y.Value, ".") {
+				c.refused = true
+				return nil
+			}
+			n.tag = "float"
+		case "!!bool":
+			n.tag, n.value = "bool", strings.ToLower(y.Value)
+		case "!!null":
+			// where an empty value is differs between the readers by a
+			// column; the careful reader's is the one the diagnostics use
+			if y.Value == "" {
+				c.refused = true
+				return nil
+			}
+			n.kind, n.value = nullNode, ""
+		default:
+			c.refused = true
+			return nil
+		}
+		switch {
+		case y.Style&yaml3.DoubleQuotedStyle != 0:
+			n.style = doubleStyle
+		case y.Style&yaml3.SingleQuotedStyle != 0:
+			n.style = singleStyle
+		case y.Style&yaml3.LiteralStyle != 0:
+			n.style = literal
+		case y.Style&yaml3.FoldedStyle != 0:
+			n.style = folded
+		}
+		// an empty block is read differently by the two (at the end of a
+		// file goccy keeps a line break); the careful reader decides
+		if (n.style == literal || n.style == folded) && (strings.Trim(n.value, "\n") == "" || !c.src.plainBlockHeader(n.pos)) {
+			c.refused = true
+			return nil
+		}
+	default: // aliases (their anchors are refused above) and documents
+		c.refused = true
+		return nil
+	}
+	if c.refused {
+		return nil
+	}
+	return n
 }
 
 // parseBytes guards against panics inside the YAML library: a crash on odd
