@@ -158,8 +158,9 @@ func (t *turn) aboutRule(r *content.Rule) map[string]string {
 	}
 	var out map[string]string
 	p := t.w.Profile
+	var buf [8]string
 	for _, f := range r.When.Fields {
-		vals := p.Values(f)
+		vals := p.AppendValues(buf[:0], f)
 		if len(vals) < 2 {
 			continue
 		}

@@ -951,9 +951,10 @@ func (t *turn) fieldValue(f *content.Field) string {
 		}
 		return t.say("unknown_value")
 	}
-	var labels []string
-	for _, v := range p.Values(f) {
-		labels = append(labels, f.ValueLabel(v, t.lang()))
+	var buf [8]string
+	labels := p.AppendValues(buf[:0], f)
+	for i, v := range labels {
+		labels[i] = f.ValueLabel(v, t.lang())
 	}
 	return t.join(labels)
 }

@@ -63,7 +63,9 @@ func (v *stringLiterals) Visit(n *ast.Node) {
 
 // Eval evaluates the condition for a profile.
 func (e *Expr) Eval(p *Profile) Tri {
-	v := e.eval(&env{p: p})
+	ev := &p.ev
+	ev.p, ev.elem = p, ev.elem[:0]
+	v := e.eval(ev)
 	if v.k != kBool {
 		return Unknown
 	}
@@ -559,9 +561,17 @@ func (ec *exprCompiler) binary(n *ast.BinaryNode) evalFn {
 			return r(e)
 		}
 	case "==":
-		return known2(l, r, eq)
+		generic := known2(l, r, eq)
+		if fast := ec.fieldIsText(n, false, generic); fast != nil {
+			return fast
+		}
+		return generic
 	case "!=":
-		return known2(l, r, func(a, b val) val { return not(eq(a, b)) })
+		generic := known2(l, r, func(a, b val) val { return not(eq(a, b)) })
+		if fast := ec.fieldIsText(n, true, generic); fast != nil {
+			return fast
+		}
+		return generic
 	case "<", "<=", ">", ">=":
 		op := n.Operator
 		return known2(l, r, func(a, b val) val {
@@ -580,24 +590,14 @@ func (ec *exprCompiler) binary(n *ast.BinaryNode) evalFn {
 			return boolVal(c >= 0)
 		})
 	case "in":
-		return known2(l, r, func(a, b val) val {
-			if b.k != kList {
-				return unknown
-			}
-			unsure := false
-			for _, x := range b.l {
-				switch v := eq(a, x); {
-				case v.k == kBool && v.b:
-					return boolVal(true)
-				case v.k != kBool:
-					unsure = true
-				}
-			}
-			if unsure {
-				return unknown
-			}
-			return boolVal(false)
-		})
+		generic := known2(l, r, in)
+		if fast := ec.textInField(n, generic); fast != nil {
+			return fast
+		}
+		if fast := ec.fieldInTexts(n, generic); fast != nil {
+			return fast
+		}
+		return generic
 	case "contains", "startsWith", "endsWith":
 		fn := map[string]func(string, string) bool{"contains": strings.Contains, "startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix}[n.Operator]
 		return known2(l, r, func(a, b val) val {
@@ -626,6 +626,100 @@ func (ec *exprCompiler) binary(n *ast.BinaryNode) evalFn {
 		return known2(l, r, arith(n.Operator))
 	}
 	return ec.unsupported(n, "The operator "+n.Operator, "See docs/content.md (Expressions).")
+}
+
+// in is the operator in: whether b, a list, holds a.
+func in(a, b val) val {
+	if b.k != kList {
+		return unknown
+	}
+	unsure := false
+	for _, x := range b.l {
+		switch v := eq(a, x); {
+		case v.k == kBool && v.b:
+			return boolVal(true)
+		case v.k != kBool:
+			unsure = true
+		}
+	}
+	if unsure {
+		return unknown
+	}
+	return boolVal(false)
+}
+
+// The three shapes below are most of the conditions staff write, and the
+// last answer evaluates every rule and the eligibility of every service that
+// fits: they read the field in place instead of going through the general
+// operators. Any other value (unknown, another type) takes the general path,
+// so the result is always the same.
+
+// fastShapes is off only in the test that compares the shapes with the
+// general operators.
+var fastShapes = true
+
+// fieldIsText is field == "text" (or !=, negated).
+func (ec *exprCompiler) fieldIsText(n *ast.BinaryNode, negated bool, generic evalFn) evalFn {
+	id, ok1 := n.Left.(*ast.IdentifierNode)
+	lit, ok2 := n.Right.(*ast.StringNode)
+	if !fastShapes || !ok1 || !ok2 || ec.fields[id.Value] == nil {
+		return nil
+	}
+	i, text := ec.fields[id.Value].Index, lit.Value
+	return func(e *env) val {
+		if v := &e.p.vals[i]; v.k == kString {
+			return boolVal((v.s == text) != negated)
+		}
+		return generic(e)
+	}
+}
+
+// textInField is "text" in field, for a list field.
+func (ec *exprCompiler) textInField(n *ast.BinaryNode, generic evalFn) evalFn {
+	lit, ok1 := n.Left.(*ast.StringNode)
+	id, ok2 := n.Right.(*ast.IdentifierNode)
+	if !fastShapes || !ok1 || !ok2 || ec.fields[id.Value] == nil {
+		return nil
+	}
+	i, text := ec.fields[id.Value].Index, lit.Value
+	return func(e *env) val {
+		v := &e.p.vals[i]
+		if v.k != kList {
+			return generic(e)
+		}
+		for j := range v.l {
+			if x := &v.l[j]; x.k != kString {
+				return generic(e)
+			} else if x.s == text {
+				return boolVal(true)
+			}
+		}
+		return boolVal(false)
+	}
+}
+
+// fieldInTexts is field in ["a", "b"].
+func (ec *exprCompiler) fieldInTexts(n *ast.BinaryNode, generic evalFn) evalFn {
+	id, ok1 := n.Left.(*ast.IdentifierNode)
+	arr, ok2 := n.Right.(*ast.ArrayNode)
+	if !fastShapes || !ok1 || !ok2 || ec.fields[id.Value] == nil {
+		return nil
+	}
+	texts := make([]string, len(arr.Nodes))
+	for j, item := range arr.Nodes {
+		lit, ok := item.(*ast.StringNode)
+		if !ok {
+			return nil
+		}
+		texts[j] = lit.Value
+	}
+	i := ec.fields[id.Value].Index
+	return func(e *env) val {
+		if v := &e.p.vals[i]; v.k == kString {
+			return boolVal(slices.Contains(texts, v.s))
+		}
+		return generic(e)
+	}
 }
 
 // known2 makes an operator unknown when either side is unknown.

@@ -2,11 +2,15 @@ package content
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"unicode/utf8"
+
+	"polku"
 )
 
 // probeRule is the id of the rule the expression tests add to the base
@@ -419,6 +423,77 @@ func TestTriString(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.in.String(); got != tt.want {
 			t.Errorf("Tri(%d).String() = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestFastShapesAgree evaluates every condition of the built-in content,
+// compiled with and without the fast shapes (field == "text", "text" in
+// field, field in [...]), for many profiles: the results must be the same.
+func TestFastShapesAgree(t *testing.T) {
+	fast, ds := Load(polku.Content())
+	if fast == nil {
+		t.Fatal(ds)
+	}
+	fastShapes = false
+	general, ds := Load(polku.Content())
+	fastShapes = true
+	if general == nil {
+		t.Fatal(ds)
+	}
+	exprs := func(c *Content) (out []*Expr) {
+		for _, r := range c.Rules {
+			out = append(out, r.When)
+		}
+		for _, s := range c.Services {
+			out = append(out, s.Eligible)
+		}
+		return out
+	}
+	a, b := exprs(fast), exprs(general)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		// the same answers in both contents: unknown, declined, or a
+		// value (a few of a list, an age)
+		pa, pb := fast.NewProfile(), general.NewProfile()
+		for i, f := range fast.Fields {
+			g := general.Fields[i]
+			var v string
+			switch n := rng.IntN(4); {
+			case n == 0:
+				continue
+			case n == 1:
+				pa.Decline(f)
+				pb.Decline(g)
+				continue
+			case f.Type == Int:
+				v = strconv.Itoa(rng.IntN(80))
+			case f.Type == Bool:
+				v = strconv.FormatBool(rng.IntN(2) == 0)
+			case f.Type == List && f.Enum():
+				var picked []string
+				for _, x := range f.Values {
+					if rng.IntN(3) == 0 {
+						picked = append(picked, x)
+					}
+				}
+				v = strings.Join(picked, ListSep)
+			case f.Enum():
+				v = f.Values[rng.IntN(len(f.Values))]
+			default:
+				v = "text"
+			}
+			if pa.Set(f, v) != pb.Set(g, v) {
+				t.Fatalf("Set(%s, %q) differs", f.Name, v)
+			}
+		}
+		for i := range a {
+			if a[i] == nil {
+				continue
+			}
+			if x, y := a[i].Eval(pa), b[i].Eval(pb); x != y {
+				t.Fatalf("%s = %v with the fast shapes, %v without, for %v", a[i].Source, x, y, pa.vals)
+			}
 		}
 	}
 }

@@ -18,6 +18,10 @@ type Profile struct {
 	// typed one: services there are shown first, and a municipality's own
 	// services of other municipalities are left out.
 	place string
+	// ev is the evaluation state conditions use, kept here so that
+	// evaluating one (the last answer evaluates dozens) allocates nothing.
+	// A profile is one person's, used by one goroutine at a time.
+	ev env
 }
 
 // SetPlace records the municipality the person named, by its code; it is
@@ -56,25 +60,33 @@ func (p *Profile) Known(f *Field) bool { return p.vals[f.Index].k != kUnknown }
 // Declined reports whether the person chose not to answer the field.
 func (p *Profile) Declined(f *Field) bool { return p.declined[f.Index] }
 
-// Values returns the field's value as text: one item for String, Int and
-// Bool fields, the chosen values for a List field, nil when unknown.
-func (p *Profile) Values(f *Field) []string {
+// AppendValues appends f's values in text form to dst, so that a caller
+// with a small array on its stack reads them without allocating (ranking
+// reads the area and languages at every last answer).
+func (p *Profile) AppendValues(dst []string, f *Field) []string {
 	v := p.vals[f.Index]
 	switch v.k {
 	case kString:
-		return []string{v.s}
+		return append(dst, v.s)
 	case kInt:
-		return []string{strconv.Itoa(v.i)}
+		return append(dst, strconv.Itoa(v.i))
 	case kBool:
-		return []string{strconv.FormatBool(v.b)}
+		return append(dst, strconv.FormatBool(v.b))
 	case kList:
-		out := make([]string, len(v.l))
-		for i, e := range v.l {
-			out[i] = e.s
+		for _, e := range v.l {
+			dst = append(dst, e.s)
 		}
-		return out
 	}
-	return nil
+	return dst
+}
+
+// Values returns the field's value as text: one item for String, Int and
+// Bool fields, the chosen values for a List field, nil when unknown.
+func (p *Profile) Values(f *Field) []string {
+	if !p.Known(f) {
+		return nil
+	}
+	return p.AppendValues(nil, f)
 }
 
 // Set gives field f a value from its text form (as stored in an Answer). It

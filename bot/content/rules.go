@@ -388,8 +388,9 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 		}
 	}
 	var area string
+	var buf [8]string
 	if c.areaField != nil {
-		if v := p.Values(c.areaField); v != nil {
+		if v := p.AppendValues(buf[:0], c.areaField); len(v) > 0 {
 			area = v[0]
 		} else {
 			res.AreaUnknown = true
@@ -397,7 +398,7 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 	}
 	var personLangs []string
 	if c.langField != nil {
-		for _, l := range p.Values(c.langField) {
+		for _, l := range p.AppendValues(buf[:0], c.langField) {
 			if c.serviceLangs[l] {
 				personLangs = append(personLangs, l)
 			}
