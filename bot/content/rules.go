@@ -485,6 +485,10 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 			at--
 		}
 		if at < n {
+			if res.Suggestions == nil {
+				// room for the one inserted past the n kept
+				res.Suggestions = make([]Suggestion, 0, n+1)
+			}
 			res.Suggestions = slices.Insert(res.Suggestions, at, sg)
 			if len(res.Suggestions) > n {
 				res.Suggestions = res.Suggestions[:n]

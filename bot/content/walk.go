@@ -269,9 +269,10 @@ func describeAnswers(w *Walk) string {
 // randomWalk answers the flow's questions at random until it ends; with
 // declineAll every question that allows it is declined.
 func (c *Content) randomWalk(f *Flow, rng *rand.Rand, declineAll bool) *Walk {
-	var answers []Answer
+	// answered one at a time with Advance, which is Replay with one more
+	// answer, without walking again from the start
+	w := c.Replay(f, nil)
 	for range len(f.Steps) + 1 {
-		w := c.Replay(f, answers)
 		if w.Done() {
 			return w
 		}
@@ -311,7 +312,7 @@ func (c *Content) randomWalk(f *Flow, rng *rand.Rand, declineAll bool) *Walk {
 			}
 			a.Skip = true
 		}
-		answers = append(answers, a)
+		w.Advance(a) // an answer that does not fit leaves the walk where it was
 	}
 	return nil
 }
