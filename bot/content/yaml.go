@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -179,11 +180,17 @@ func parseFast(s *source, src []byte) (n *node) {
 	if secondDocument(src) {
 		return nil
 	}
-	// Unmarshal reads the bytes in place, where a Decoder copies them
-	// through a reader; it reads the first document only.
+	// A Decoder, not Unmarshal: Unmarshal stops after the first document
+	// without reading on, so text after a list or a flow map at the top
+	// ("- a\nb") would pass unread. The second Decode must meet the end.
+	dec := yaml3.NewDecoder(bytes.NewReader(src))
 	var doc yaml3.Node
-	if err := yaml3.Unmarshal(src, &doc); err != nil || len(doc.Content) != 1 {
+	if err := dec.Decode(&doc); err != nil || len(doc.Content) != 1 {
 		return nil
+	}
+	var more yaml3.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return nil // a second document, or an error after the first
 	}
 	body := doc.Content[0]
 	if body.Kind == yaml3.ScalarNode && body.Tag == "!!null" && body.Value == "" {

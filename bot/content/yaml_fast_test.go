@@ -71,6 +71,8 @@ func agreeSeeds(t testing.TB) map[string][]byte {
 		// block header, goccy's place for a text continued by "-00", an
 		// empty kept block at the end
 		"! 00000000", "|#0", "0: 00\n  -00", "|+1",
+		// and text after the top value, which only reading on finds
+		"0 #\n0", "- a\nb", "{a: 1}\nb", "[a]\n- b",
 	} {
 		seeds[fmt.Sprintf("snippet %d", i)] = []byte(s)
 	}
