@@ -304,7 +304,10 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 		n.vals = make([]*node, 0, len(y.Content)/2)
 		for i := 0; i < len(y.Content); i += 2 {
 			k := c.convert(y.Content[i], depth+1)
-			if c.refused || k.kind != scalarNode || y.Content[i].Tag == "!!merge" || c.src.explicitKey(k.pos) {
+			// keys are plain words; a colon in one ("{00:: 0}") is read
+			// differently by the two
+			if c.refused || k.kind != scalarNode || y.Content[i].Tag == "!!merge" || c.src.explicitKey(k.pos) ||
+				k.style == plainStyle && strings.ContainsRune(k.value, ':') {
 				c.refused = true
 				return nil
 			}

@@ -73,6 +73,8 @@ func agreeSeeds(t testing.TB) map[string][]byte {
 		"! 00000000", "|#0", "0: 00\n  -00", "|+1",
 		// and text after the top value, which only reading on finds
 		"0 #\n0", "- a\nb", "{a: 1}\nb", "[a]\n- b",
+		// colons in texts of a flow map or list
+		"{00:: 0}", "{a: b:c}", "[a:b, https://x.fi/y]", "{fi: https://x.fi, sv: 'x'}", "x: a:b\n",
 	} {
 		seeds[fmt.Sprintf("snippet %d", i)] = []byte(s)
 	}
