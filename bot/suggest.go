@@ -29,6 +29,8 @@ func (t *turn) showSuggestions() {
 	if res.AskPlace {
 		sg.Notes = append(sg.Notes, t.say("ask_place"))
 	}
+	// every result screen ends with where to turn in a crisis
+	sg.Notes = append(sg.Notes, t.say("crisis_footer"))
 	t.reply.Suggestions = sg
 }
 

@@ -24,6 +24,9 @@ type turn struct {
 	act     *deskAction // what the desk is told once the session is saved
 	named   string      // the municipality this turn's area answer names
 	trace   bool        // cards carry the rules that chose them (staff tools)
+	// crisisShown is set when the text held a crisis phrase and the crisis
+	// message was said
+	crisisShown bool
 }
 
 func (t *turn) lang() string { return t.s.Lang }
@@ -76,6 +79,17 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 	}
 	t.reply.Lang = s.Lang
 
+	if cmd == nil && t.msg.Choice == nil && t.msg.Unsupported == "" {
+		if lang, ok := c.Crisis.Match(t.msg.Text); ok {
+			if fresh && c.MatchLanguage(t.msg.Lang) == "" {
+				// no language from the platform: the phrase's is theirs
+				s.Lang = pickLang(c, lang)
+				t.reply.Lang = s.Lang
+			}
+			return t.crisis(fresh) || changed
+		}
+	}
+
 	switch {
 	case s.Handoff != nil && s.Handoff.Stage != HandoffConsent:
 		return t.handingOff(cmd) || changed
@@ -104,6 +118,25 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 		return t.text() || changed
 	}
 	return changed
+}
+
+// crisis answers typed text that holds a crisis phrase: the crisis message
+// first, before anything else, then what the person was doing goes on —
+// the question asked again, the message still passed on to the volunteer.
+// The text is not an answer: nothing of it is stored, and nothing logged.
+func (t *turn) crisis(fresh bool) bool {
+	t.crisisShown = true
+	t.note(t.say("crisis"))
+	switch {
+	case fresh:
+		t.note(t.say("welcome"))
+		t.arrive()
+		return true
+	case t.s.Handoff != nil && t.s.Handoff.Stage != HandoffConsent:
+		return t.handingOff(nil)
+	}
+	t.ask()
+	return false
 }
 
 // PresetSep separates the answers of a start payload: area-pirkanmaa__wants-work.

@@ -201,6 +201,14 @@ var formats = map[string]objectFormat{
 		{"avoid", false, vList, "word to avoid", "Words that stigmatise or that people do not understand, each with the wording to use instead."},
 		{"plain", false, vList, "plain language", "Limits for a plain-language variant of the content, such as selkosuomi (fi-selko)."},
 	}},
+	"crisis file": {doc: "flows/crisis.yaml: what a person in crisis may type, per language. Typed text that holds one of these phrases gets the crisis message (112 and the crisis lines) at once, at any question, in any language.", keys: []keyFormat{
+		{"phrases", true, vList, "crisis phrases", "The phrases of one language each."},
+	}},
+	"crisis phrases": {doc: "The crisis phrases of one language, and harmless look-alikes.", keys: []keyFormat{
+		{"lang", true, vString, "", "The language (fi also covers fi-selko). Every language's phrases are looked for in every conversation."},
+		{"match", true, vStringList, "", "Phrases: words in order (upper or lower case, ä and a alike, punctuation ignored); a * at the end of a word finds every word beginning so (itsemurh*), and … between two words lets up to three other words come between (haluan … kuolla)."},
+		{"except", false, vStringList, "", "Harmless look-alikes, written the same way: a phrase that shares a word with one of these is not a crisis (kuol* nauru* keeps \"haluan kuolla nauruun\" from matching \"haluan kuolla\")."},
+	}},
 	"word to avoid": {doc: "A word to avoid, and what to say instead.", keys: []keyFormat{
 		{"words", true, vStringList, "", "The beginnings that the word's forms share, lower case: syrjäyty finds syrjäytynyt, syrjäytyneille, …; a phrase of several words is found as written."},
 		{"lang", false, vString, "", "Only texts in this language (fi also covers fi-selko); without it, every language."},

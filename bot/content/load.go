@@ -94,7 +94,7 @@ type contentFile struct {
 func (l *loader) load() {
 	files := l.read()
 	var profile *contentFile
-	var kinds, messages, style []*contentFile
+	var kinds, messages, style, crisis []*contentFile
 	var catalogue, rules, flows, places []*contentFile
 	for _, f := range files {
 		if f.root == nil {
@@ -124,6 +124,8 @@ func (l *loader) load() {
 			messages = append(messages, f)
 		case p == "flows/style.yaml" || p == "flows/style.yml":
 			style = append(style, f)
+		case p == "flows/crisis.yaml" || p == "flows/crisis.yml":
+			crisis = append(crisis, f)
 		default:
 			flows = append(flows, f)
 		}
@@ -170,6 +172,14 @@ func (l *loader) load() {
 	}
 	for _, f := range style {
 		l.loadStyle(f)
+	}
+	for _, f := range crisis {
+		l.loadCrisis(f)
+	}
+	if len(crisis) == 0 {
+		l.diags = append(l.diags, Diagnostic{Severity: Warning, Summary: "There is no flows/crisis.yaml",
+			Detail:  "Without it, Polku does not recognise a person in crisis (\"haluan kuolla\") and answers with the next question. Copy it from the built-in content.",
+			Subject: Range{File: "flows/crisis.yaml", Start: Pos{1, 1}}})
 	}
 	l.finish(profile)
 	// the walks through the flows and the style check are the two long

@@ -22,6 +22,8 @@ var MessageKeys = map[string][]string{
 	"my_data_empty":      {"days"},
 	"my_data_language":   nil,
 	"person_unavailable": nil,
+	"crisis":             nil,
+	"crisis_footer":      nil,
 	"decline":            nil,
 	"declined":           nil,
 	"unknown_value":      nil,

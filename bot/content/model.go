@@ -24,6 +24,9 @@ type Content struct {
 	// Places is the list of municipalities with their areas, for reading
 	// the answer to "where do you live"; nil when the content has none.
 	Places *Places
+	// Crisis finds what a person in crisis may type (flows/crisis.yaml);
+	// nil when the content has none.
+	Crisis *Crisis
 	Files  []string // every content file read, slash-separated
 
 	messages  map[string]Text

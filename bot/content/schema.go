@@ -21,9 +21,10 @@ var SchemaFiles = []SchemaFile{
 	{"rules.json", "rules/*.yaml (the other files directly in rules/)", "rules file"},
 	{"services.json", "rules/services/*.yaml", "catalogue file"},
 	{"places.json", "rules/places/municipalities.yaml", "places file"},
-	{"flow.json", "flows/*.yaml (but flows/messages.yaml and flows/style.yaml)", "flow"},
+	{"flow.json", "flows/*.yaml (but flows/messages.yaml, flows/style.yaml and flows/crisis.yaml)", "flow"},
 	{"messages.json", "flows/messages.yaml", "messages file"},
 	{"style.json", "flows/style.yaml", "style file"},
+	{"crisis.json", "flows/crisis.yaml", "crisis file"},
 	{"tests.json", "tests/*.yaml", "tests file"},
 }
 

@@ -78,6 +78,8 @@ func schemaFor(p string) string {
 		return "messages.json"
 	case p == "flows/style.yaml":
 		return "style.json"
+	case p == "flows/crisis.yaml":
+		return "crisis.json"
 	case strings.HasPrefix(p, "flows/"):
 		return "flow.json"
 	case strings.HasPrefix(p, "tests/"):
