@@ -174,7 +174,7 @@ func parseFast(s *source, src []byte) (n *node) {
 			n = nil
 		}
 	}()
-	if hasTag(src) {
+	if hasTag(src) || loneCR(src) {
 		return nil
 	}
 	if secondDocument(src) {
@@ -202,6 +202,22 @@ func parseFast(s *source, src []byte) (n *node) {
 		return nil
 	}
 	return n
+}
+
+// loneCR reports a carriage return that does not end a Windows line:
+// yaml.v3 counts it as a line break, the loader's lines do not.
+func loneCR(src []byte) bool {
+	for i := bytes.IndexByte(src, '\r'); i >= 0; {
+		if i+1 >= len(src) || src[i+1] != '\n' {
+			return true
+		}
+		j := bytes.IndexByte(src[i+1:], '\r')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // secondDocument reports a line that starts or ends a document ("---" or
