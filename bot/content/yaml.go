@@ -196,7 +196,7 @@ func parseFast(s *source, src []byte) (n *node) {
 	if body.Kind == yaml3.ScalarNode && body.Tag == "!!null" && body.Value == "" {
 		return nil // an empty document
 	}
-	c := fastConverter{src: s}
+	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n"))}
 	n = c.convert(body, 0)
 	if c.refused {
 		return nil
@@ -301,6 +301,9 @@ func (s *source) explicitKey(p Pos) bool {
 type fastConverter struct {
 	src     *source
 	refused bool
+	// lastLineEnds is set when the file ends with a line break: goccy
+	// drops white space at the end of a block that ends the file without one
+	lastLineEnds bool
 }
 
 func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
@@ -379,7 +382,7 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 		}
 		// an empty block is read differently by the two (at the end of a
 		// file goccy keeps a line break); the careful reader decides
-		if (n.style == literal || n.style == folded) && (strings.Trim(n.value, "\n") == "" || !c.src.plainBlockHeader(n.pos)) {
+		if (n.style == literal || n.style == folded) && (!c.lastLineEnds || strings.Trim(n.value, "\n") == "" || !c.src.plainBlockHeader(n.pos)) {
 			c.refused = true
 			return nil
 		}
