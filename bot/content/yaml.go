@@ -196,7 +196,7 @@ func parseFast(s *source, src []byte) (n *node) {
 	if body.Kind == yaml3.ScalarNode && body.Tag == "!!null" && body.Value == "" {
 		return nil // an empty document
 	}
-	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n"))}
+	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n")), blankWithSpaces: blankWithSpaces(src)}
 	n = c.convert(body, 0)
 	if c.refused {
 		return nil
@@ -216,6 +216,16 @@ func loneCR(src []byte) bool {
 			return false
 		}
 		i += 1 + j
+	}
+	return false
+}
+
+// blankWithSpaces reports a line of only spaces and tabs.
+func blankWithSpaces(src []byte) bool {
+	for line := range bytes.SplitSeq(src, []byte("\n")) {
+		if len(line) > 0 && len(bytes.Trim(line, " \t\r")) == 0 && !bytes.Equal(line, []byte("\r")) {
+			return true
+		}
 	}
 	return false
 }
@@ -304,6 +314,9 @@ type fastConverter struct {
 	// lastLineEnds is set when the file ends with a line break: goccy
 	// drops white space at the end of a block that ends the file without one
 	lastLineEnds bool
+	// blankWithSpaces is set when a line holds only spaces or tabs: goccy
+	// folds such a line inside a text of several lines differently
+	blankWithSpaces bool
 }
 
 func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
@@ -382,6 +395,10 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 		}
 		// an empty block is read differently by the two (at the end of a
 		// file goccy keeps a line break); the careful reader decides
+		if c.blankWithSpaces && n.style != literal && n.style != folded && strings.Contains(n.value, "\n") {
+			c.refused = true
+			return nil
+		}
 		if (n.style == literal || n.style == folded) && (!c.lastLineEnds || strings.Trim(n.value, "\n") == "" || !c.src.plainBlockHeader(n.pos)) {
 			c.refused = true
 			return nil
