@@ -174,7 +174,9 @@ func parseFast(s *source, src []byte) (n *node) {
 			n = nil
 		}
 	}()
-	if hasTag(src) || loneCR(src) {
+	// a line of only spaces or tabs: goccy folds it into a text of several
+	// lines differently, and reads some as an error
+	if hasTag(src) || loneCR(src) || blankWithSpaces(src) {
 		return nil
 	}
 	if secondDocument(src) {
@@ -196,7 +198,7 @@ func parseFast(s *source, src []byte) (n *node) {
 	if body.Kind == yaml3.ScalarNode && body.Tag == "!!null" && body.Value == "" {
 		return nil // an empty document
 	}
-	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n")), blankWithSpaces: blankWithSpaces(src)}
+	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n"))}
 	n = c.convert(body, 0)
 	if c.refused {
 		return nil
@@ -314,9 +316,6 @@ type fastConverter struct {
 	// lastLineEnds is set when the file ends with a line break: goccy
 	// drops white space at the end of a block that ends the file without one
 	lastLineEnds bool
-	// blankWithSpaces is set when a line holds only spaces or tabs: goccy
-	// folds such a line inside a text of several lines differently
-	blankWithSpaces bool
 }
 
 func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
@@ -395,10 +394,6 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 		}
 		// an empty block is read differently by the two (at the end of a
 		// file goccy keeps a line break); the careful reader decides
-		if c.blankWithSpaces && n.style != literal && n.style != folded && strings.Contains(n.value, "\n") {
-			c.refused = true
-			return nil
-		}
 		if (n.style == literal || n.style == folded) && (!c.lastLineEnds || strings.Trim(n.value, "\n") == "" || !c.src.plainBlockHeader(n.pos)) {
 			c.refused = true
 			return nil
