@@ -288,6 +288,40 @@ func (s *source) plainBlockHeader(p Pos) bool {
 	return t == "" || t == "\r" || (t[0] == '#' && len(t) < len(rest))
 }
 
+// closesOnItsLine reports whether the [ or { at p is closed on the same
+// line, reading quoted texts as such.
+func (s *source) closesOnItsLine(p Pos) bool {
+	if p.Line > len(s.lines) {
+		return false
+	}
+	depth, col := 0, 1
+	var quote, prev rune // prev: the last character before r that is not a space
+	for _, r := range s.lines[p.Line-1] {
+		if col++; col <= p.Col {
+			continue
+		}
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0 // '' and \" inside are read as closing and opening again
+			}
+		case (r == '\'' || r == '"') && strings.ContainsRune("{[,:", prev):
+			// a quote opens a text only where a value starts: "I'd" is plain
+			quote = r
+		case r == '[' || r == '{':
+			depth++
+		case r == ']' || r == '}':
+			if depth--; depth == 0 {
+				return true
+			}
+		}
+		if r != ' ' && r != '\t' {
+			prev = r
+		}
+	}
+	return false
+}
+
 // explicitKey reports a key written after "?", which the careful reader
 // refuses with a message of its own. Only the text before the key is
 // looked at: indentation and "- ", a few characters.
@@ -324,6 +358,12 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 		return nil
 	}
 	n := &node{pos: Pos{max(y.Line, 1), max(y.Column, 1)}, src: c.src}
+	if y.Style&yaml3.FlowStyle != 0 && !c.src.closesOnItsLine(n.pos) {
+		// a [list] or {map} over several lines: goccy refuses some that
+		// yaml.v3 takes (a line not indented under its key)
+		c.refused = true
+		return nil
+	}
 	switch y.Kind {
 	case yaml3.MappingNode:
 		n.kind = mapNode
