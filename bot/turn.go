@@ -386,13 +386,38 @@ func (t *turn) choice() bool {
 		if i := slices.Index(s.Picked, ch.Option); i >= 0 {
 			s.Picked = slices.Delete(s.Picked, i, i+1)
 		} else {
-			s.Picked = append(s.Picked, ch.Option)
+			s.Picked = append(tickable(st, s.Picked, ch.Option), ch.Option)
 		}
 		t.ask()
 		t.reply.Redraw = true
 		return true
 	}
 	return t.answer(content.Answer{Step: st.ID, Value: ch.Option})
+}
+
+// tickable is what stays ticked when option is ticked among picked: an
+// exclusive option ("nothing in particular") clears the others, and any
+// other option clears the exclusive ones — the latest tick decides.
+func tickable(st *content.Step, picked []string, option string) []string {
+	o := st.Option(option)
+	return slices.DeleteFunc(slices.Clone(picked), func(v string) bool {
+		p := st.Option(v)
+		return o != nil && o.Exclusive || p != nil && p.Exclusive
+	})
+}
+
+// atOnce is a multiple choice made at once (typed "1, 3", a select
+// menu): an exclusive option chosen with others, in no order, gives way
+// to them, since they say more.
+func atOnce(st *content.Step, values []string) []string {
+	specific := slices.DeleteFunc(slices.Clone(values), func(v string) bool {
+		o := st.Option(v)
+		return o != nil && o.Exclusive
+	})
+	if len(specific) == 0 {
+		return values
+	}
+	return specific
 }
 
 // chooseMany answers a multiple choice with options chosen at once (a
@@ -411,7 +436,7 @@ func (t *turn) chooseMany(st *content.Step, many []string) bool {
 	if len(values) != len(many) {
 		return t.stale()
 	}
-	return t.answer(content.Answer{Step: st.ID, Value: strings.Join(values, content.ListSep)})
+	return t.answer(content.Answer{Step: st.ID, Value: strings.Join(atOnce(st, values), content.ListSep)})
 }
 
 func (t *turn) stale() bool {
@@ -907,6 +932,7 @@ func (t *turn) matchMany(q *Question, text string) []string {
 	if len(values) == 0 {
 		return nil
 	}
+	values = atOnce(st, values)
 	// keep the question's order, so the same picks are stored the same way
 	var ordered []string
 	for _, o := range st.Options {

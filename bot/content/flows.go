@@ -252,6 +252,13 @@ func (l *loader) loadOptions(st *Step, on *node) {
 				o.Aliases = append(o.Aliases, s)
 			}
 		}
+		if n := om["exclusive"]; n != nil {
+			o.Exclusive, _ = l.boolean(n, "exclusive")
+			if o.Exclusive && (f == nil || f.Type != List) {
+				l.errorf(n, "Only an option of a multiple choice can be exclusive",
+					"exclusive: true means the option cannot be ticked together with others; this question takes one answer anyway. Remove it.")
+			}
+		}
 		st.Options = append(st.Options, o)
 		if f != nil && o.Label != nil {
 			if _, ok := f.labels[value]; !ok {

@@ -176,6 +176,7 @@ var formats = map[string]objectFormat{
 		{"value", true, vOptionValue, "", "The value it gives the field: one of the field's values, or true/false for a yes/no field."},
 		{"label", true, vText, "", "The button's text: short enough for a phone."},
 		{"aliases", false, vStringList, "", "Other words a person might type for it, e.g. municipality names."},
+		{"exclusive", false, vBool, "", "true for an option of a multiple choice that cannot go with the others, such as \"nothing in particular\" or \"no one\": ticking it clears the others, and ticking another clears it."},
 	}},
 	"input": {doc: "A typed answer.", keys: []keyFormat{
 		{"min", false, vInt, "", "The smallest number accepted (number fields)."},

@@ -180,6 +180,10 @@ type Option struct {
 	Value   string
 	Label   Text
 	Aliases []string // other words a person may type for it
+	// Exclusive marks an option of a multiple choice that cannot go with
+	// the others ("nothing in particular", "no one"): ticking it clears
+	// them, and ticking another clears it.
+	Exclusive bool
 }
 
 // Input describes a typed answer.

@@ -183,6 +183,15 @@ func (p *person) multi(ctx context.Context, st *content.Step, seq int) (ok, sync
 	n := min(1+p.rng.IntN(3), len(st.Options))
 	picks := p.rng.Perm(len(st.Options))[:n]
 	slices.Sort(picks)
+	if n > 1 {
+		// as people do: "nothing in particular" (an exclusive option) alone,
+		// or not at all
+		picks = slices.DeleteFunc(picks, func(k int) bool { return st.Options[k].Exclusive })
+		if len(picks) == 0 {
+			picks = []int{0}
+		}
+		n = len(picks)
+	}
 	values := make([]string, n)
 	for i, k := range picks {
 		values[i] = st.Options[k].Value
