@@ -244,6 +244,20 @@ func secondDocument(src []byte) bool {
 	return bytes.HasPrefix(src, []byte("..."))
 }
 
+// plainInt reports an integer written the common ways: digits (with _),
+// or 0x, 0o, 0b and digits, with an optional sign.
+func plainInt(v string) bool {
+	v = strings.TrimLeft(v, "+-")
+	digits := "0123456789_"
+	for _, p := range []struct{ prefix, digits string }{{"0x", "0123456789abcdefABCDEF_"}, {"0o", "01234567_"}, {"0b", "01_"}} {
+		if strings.HasPrefix(v, p.prefix) {
+			v, digits = v[2:], p.digits
+			break
+		}
+	}
+	return v != "" && strings.Trim(v, digits) == ""
+}
+
 // hasTag reports a "!" that may start a tag: yaml.v3 marks most tags on
 // the node, but not the bare "!", which changes how a value is read. A tag
 // can only come first in a node: at the start of a line or after an
@@ -400,6 +414,11 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 		case "!!str", "!!timestamp", "!!binary":
 			n.tag = "str"
 		case "!!int":
+			// yaml.v3 also reads 0X1F as a number, goccy as a text
+			if !plainInt(y.Value) {
+				c.refused = true
+				return nil
+			}
 			n.tag = "int"
 		case "!!float":
 			// goccy reads 1e3 as a text; the files never need it
