@@ -74,6 +74,8 @@ func (t *turn) card(s content.Suggestion) Card {
 		}
 		c.Caveats = append(c.Caveats, t.format(t.say("check_eligibility"), map[string]string{
 			"eligibility": sv.Eligibility.In(lang), "fields": t.join(labels)}))
+	} else if s.CheckLimit && sv.Eligibility != nil {
+		c.Caveats = append(c.Caveats, t.format(t.say("check_limit"), map[string]string{"eligibility": sv.Eligibility.In(lang)}))
 	}
 	if s.OtherLanguage || s.Interpreter {
 		var names []string

@@ -226,7 +226,7 @@ func (l *loader) loadCatalogue(f *contentFile) {
 		}
 		l.content.Services = append(l.content.Services, s)
 		l.content.services[id] = s
-		l.services = append(l.services, pendingService{s: s, org: sm["organization"], kind: sm["kind"], areas: areaNodes, municipalities: muniNodes, eligible: sm["eligible"]})
+		l.services = append(l.services, pendingService{s: s, org: sm["organization"], kind: sm["kind"], areas: areaNodes, municipalities: muniNodes, eligible: sm["eligible"], checkIf: sm["check_if"]})
 	}
 }
 
@@ -238,6 +238,7 @@ type pendingService struct {
 	// municipalities are resolved against rules/places/ once it is read
 	municipalities []*node
 	eligible       *node
+	checkIf        *node
 }
 
 // resolveServices checks the catalogue's references once every catalogue
@@ -268,6 +269,13 @@ func (l *loader) resolveServices() {
 			if p.s.Eligibility == nil {
 				l.errorf(p.eligible, "The service has an eligible condition but no eligibility text",
 					"Add eligibility: with a sentence per language saying who the service is for; people see it when Polku cannot tell whether it fits them.")
+			}
+		}
+		if p.checkIf != nil {
+			p.s.CheckIf = l.compileExpr(p.checkIf, "check_if condition")
+			if p.s.Eligibility == nil {
+				l.errorf(p.checkIf, "The service has check_if but no eligibility text",
+					"check_if shows the eligibility text as something to check; add eligibility: with a sentence per language.")
 			}
 		}
 	}

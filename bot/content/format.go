@@ -101,6 +101,7 @@ var formats = map[string]objectFormat{
 		{"languages", true, vIDList, "", "Languages it is given in: fi, sv, en, …"},
 		{"url", true, vURL, "", "Its web page."},
 		{"eligible", false, vExpr, "", "Who it is for, as an expression. It leaves the service out only when certainly false."},
+		{"check_if", false, vExpr, "", "When this is true, the card asks the person to check the eligibility text: for a limit that falls inside an answer, such as \"under 29\" for the age band 25–29 (check_if: age_band == \"age_25_29\")."},
 		{"eligibility", false, vText, "", "Who it is for, in words: shown when Polku cannot tell whether it fits (required with eligible)."},
 		{"description", true, vText, "", "What it is and what the person gets, in plain words."},
 		{"how_to_start", true, vText, "", "The concrete first step: whom to contact, how."},

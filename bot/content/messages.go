@@ -44,6 +44,7 @@ var MessageKeys = map[string][]string{
 	"why":                nil,
 	"how_to_start":       nil,
 	"check_eligibility":  {"eligibility", "fields"},
+	"check_limit":        {"eligibility"},
 	"serves_languages":   {"languages"},
 	"end":                nil,
 	"show_again":         nil,

@@ -250,6 +250,10 @@ type Service struct {
 	URL         string
 	Eligible    *Expr
 	Eligibility Text
+	// CheckIf, when true for a person, shows Eligibility as something to
+	// check although Eligible holds: an age limit inside an age band (a
+	// 29-year-old is in 25–29, "under 29" is not for them).
+	CheckIf     *Expr
 	Description Text
 	HowToStart  Text
 	Fees        Text

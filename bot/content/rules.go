@@ -220,6 +220,9 @@ type Suggestion struct {
 	Service *Service
 	Score   int
 	Rules   []*Rule // the rules that chose it, highest score first
+	// CheckLimit is set when the service's check_if holds: its eligibility
+	// is to be checked, though the person's answers fit it as far as known.
+	CheckLimit bool
 	// Unsure lists the fields the service's eligibility depends on that the
 	// person has not answered: it may or may not fit them.
 	Unsure []*Field
@@ -470,6 +473,7 @@ func (c *Content) rank(p *Profile, lang string, n, stopAt int) *Result {
 			break
 		}
 		sg := Suggestion{Service: s, Score: score[i], Unsure: unsure, Interpreter: interpreter,
+			CheckLimit:    s.CheckIf != nil && s.CheckIf.Eval(p) == True,
 			OtherLanguage: !interpreter && len(personLangs) == 0 && !has(s.langBits, chatBit),
 			Here:          f.place != nil && slices.Contains(s.Municipalities, f.place.Code),
 			Elsewhere:     !s.national && f.elsewhere(s)}
