@@ -7,6 +7,7 @@ package flowtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,6 +22,10 @@ type Result struct {
 	Case       *content.TestCase
 	Failures   []Failure
 	Transcript []string // the conversation, one line per line of text
+	// Shown are the services on the cards shown during the conversation,
+	// and Fired the rules whose condition held whenever suggestions were
+	// shown: what polku test --cover adds up.
+	Shown, Fired []string
 }
 
 // Passed reports whether every expectation held.
@@ -36,8 +41,9 @@ type Failure struct {
 // what tc expects.
 func Run(ctx context.Context, c *content.Content, tc *content.TestCase) Result {
 	r := Result{Case: tc}
-	e := bot.New(c, store.NewMemory(0), bot.Options{})
-	t := &talk{ctx: ctx, e: e, r: &r}
+	st := store.NewMemory(0)
+	e := bot.New(c, st, bot.Options{})
+	t := &talk{ctx: ctx, e: e, st: st, c: c, r: &r}
 	t.send(bot.Message{Command: content.CmdStart, Lang: tc.Lang, Flow: tc.Flow.ID}, "(the person opens the chat)")
 	for _, a := range tc.Answers {
 		if a.Press == "" {
@@ -65,6 +71,8 @@ func Run(ctx context.Context, c *content.Content, tc *content.TestCase) Result {
 type talk struct {
 	ctx   context.Context
 	e     *bot.Engine
+	st    *store.Memory
+	c     *content.Content
 	r     *Result
 	last  bot.Reply
 	shown *bot.Suggestions // the last suggestions shown
@@ -82,6 +90,7 @@ func (t *talk) send(m bot.Message, echo string) {
 	t.last = reply
 	if reply.Suggestions != nil {
 		t.shown = reply.Suggestions
+		t.cover(reply.Suggestions)
 	}
 	t.line("> " + echo)
 	t.render(reply)
@@ -129,13 +138,52 @@ func (t *talk) render(r bot.Reply) {
 			if o.Command != "" {
 				id = o.Command
 			}
+			// a button's label is not something the bot said: says:
+			// looks at texts only, so that a reason quoting an answer
+			// cannot pass by matching the button that gave it
 			opts = append(opts, fmt.Sprintf("%s (%s)", o.Label, id))
-			t.said.WriteString(o.Label + "\n")
 		}
 		if len(opts) > 0 {
 			t.line("      " + strings.Join(opts, " | "))
 		}
 	}
+}
+
+// cover records what a screen of suggestions shows: its services, and
+// the rules that held for the answers the session stores then.
+func (t *talk) cover(s *bot.Suggestions) {
+	for _, c := range s.Cards {
+		if !slices.Contains(t.r.Shown, c.Service) {
+			t.r.Shown = append(t.r.Shown, c.Service)
+		}
+	}
+	sess := t.session()
+	if sess == nil {
+		return
+	}
+	f := t.c.Flow(sess.Flow)
+	if f == nil {
+		return
+	}
+	w := t.c.Replay(f, sess.Answers)
+	w.Profile.SetPlace(sess.Place)
+	for _, rr := range t.c.Suggest(w.Profile, sess.Lang).Rules {
+		if rr.Value == content.True && !slices.Contains(t.r.Fired, rr.Rule.ID) {
+			t.r.Fired = append(t.r.Fired, rr.Rule.ID)
+		}
+	}
+}
+
+var errRead = errors.New("read only")
+
+// session is what the store holds for the person under test.
+func (t *talk) session() *bot.Session {
+	var out *bot.Session
+	_ = t.st.Update(t.ctx, "test:tester", func(s *bot.Session) error {
+		out = s.Clone()
+		return errRead
+	})
+	return out
 }
 
 func stepName(step string) string {

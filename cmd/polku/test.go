@@ -16,7 +16,7 @@ func init() {
 	register(command{name: "test", summary: "run the conversation tests in tests/", order: 30, run: runTest})
 }
 
-const testHelp = `Usage: polku test [--run PATTERN] [-v] [--content DIR | DIR]
+const testHelp = `Usage: polku test [--run PATTERN] [-v] [--cover] [--content DIR | DIR]
 
 Runs the conversation tests in tests/*.yaml next to the content: each test is
 a conversation with the bot — the person's answers, in order — and what must
@@ -40,12 +40,14 @@ A test file:
         top: 3                # look at the first 3 suggestions
         suggested: [ohjaamo]
         not_suggested: [kela_ammatillinen_kuntoutus]
-        says: ["Ohjaamo"]
+        says: ["Ohjaamo"]     # what the bot said (texts and cards, not button labels)
 
 Examples:
   polku test                      the built-in content's tests
   polku test mycontent            the tests in mycontent/tests
   polku test --run Oulu -v        tests whose name contains Oulu, with their conversations
+  polku test --cover              also list the rules that never fired and the
+                                  services never shown in any test
 `
 
 func runTest(ctx context.Context, inv invocation) error {
@@ -54,6 +56,7 @@ func runTest(ctx context.Context, inv invocation) error {
 	dir := fs.String("content", inv.getenv("POLKU_CONTENT"), "a content directory instead of the built-in content ($POLKU_CONTENT)")
 	pattern := fs.String("run", "", "run only the tests whose name matches this regular expression")
 	verbose := fs.Bool("v", false, "show every test's conversation, not only failing ones")
+	cover := fs.Bool("cover", false, "list the rules that never fired and the services never shown in the tests run")
 	fs.Usage = func() { fmt.Fprint(inv.stderr, testHelp) }
 	if done, err := parseFlags(fs, inv.args); done {
 		return err
@@ -94,11 +97,18 @@ func runTest(ctx context.Context, inv invocation) error {
 		return errReported
 	}
 	passed, failed := 0, 0
+	fired, shown := map[string]bool{}, map[string]bool{}
 	for _, tc := range cases {
 		if match != nil && !match.MatchString(tc.Name) {
 			continue
 		}
 		r := flowtest.Run(ctx, c, tc)
+		for _, id := range r.Fired {
+			fired[id] = true
+		}
+		for _, id := range r.Shown {
+			shown[id] = true
+		}
 		where := fmt.Sprintf("%s:%d:%d", path.Join(prefix, tc.File), tc.Pos.Line, tc.Pos.Col)
 		if r.Passed() {
 			passed++
@@ -119,11 +129,45 @@ func runTest(ctx context.Context, inv invocation) error {
 		fmt.Fprintf(inv.stdout, "polku test: no test's name matches %q\n", *pattern)
 		return errReported
 	}
+	if *cover {
+		coverage(inv.stdout, c, prefix, fired, shown)
+	}
 	fmt.Fprintf(inv.stdout, "polku test: %d passed, %d failed\n", passed, failed)
 	if failed > 0 {
 		return errReported
 	}
 	return nil
+}
+
+// coverage lists the rules whose condition never held when suggestions
+// were shown, and the services never on a card, across the tests run: the
+// paths no test walks.
+func coverage(w io.Writer, c *content.Content, prefix string, fired, shown map[string]bool) {
+	var rules, services []string
+	for _, r := range c.Rules {
+		if !fired[r.ID] {
+			rules = append(rules, fmt.Sprintf("  %s:%d:%d %s", path.Join(prefix, r.File), r.Pos.Line, r.Pos.Col, r.ID))
+		}
+	}
+	for _, s := range c.Services {
+		if !shown[s.ID] {
+			services = append(services, fmt.Sprintf("  %s:%d:%d %s", path.Join(prefix, s.File), s.Pos.Line, s.Pos.Col, s.ID))
+		}
+	}
+	fmt.Fprintf(w, "coverage: %d of %d rules fired, %d of %d services shown\n",
+		len(c.Rules)-len(rules), len(c.Rules), len(c.Services)-len(services), len(c.Services))
+	if len(rules) > 0 {
+		fmt.Fprintln(w, "rules that never fired:")
+		for _, l := range rules {
+			fmt.Fprintln(w, l)
+		}
+	}
+	if len(services) > 0 {
+		fmt.Fprintln(w, "services never shown:")
+		for _, l := range services {
+			fmt.Fprintln(w, l)
+		}
+	}
 }
 
 func transcript(w io.Writer, r flowtest.Result) {
