@@ -1,12 +1,14 @@
 package polku_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	"polku"
 	"polku/bot/content"
+	"polku/bot/flowtest"
 )
 
 func load(t *testing.T) *content.Content {
@@ -247,5 +249,54 @@ func TestConcretePlacesInEveryArea(t *testing.T) {
 		if count[a] < 5 || len(kinds[a]) < 3 {
 			t.Errorf("%s has %d concrete local services of %d kinds, want at least 5 of 3 kinds", a, count[a], len(kinds[a]))
 		}
+	}
+}
+
+// TestPersonaSuite holds the built-in conversation tests to what a social
+// counsellor would ask of them: at least 40, all passing, and together
+// reaching every area, every age band and every language form, someone who
+// declines, and someone in crisis.
+func TestPersonaSuite(t *testing.T) {
+	c := load(t)
+	cases, ds := c.LoadTests(polku.Content())
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	if len(cases) < 40 {
+		t.Errorf("%d conversation tests, want at least 40", len(cases))
+	}
+	seen := map[string]map[string]bool{"area": {}, "age_band": {}, "lang": {}}
+	declined, crisis := false, false
+	for _, tc := range cases {
+		r := flowtest.Run(context.Background(), c, tc)
+		if !r.Passed() {
+			t.Errorf("%s: %q fails: %v", tc.File, tc.Name, r.Failures)
+		}
+		seen["lang"][r.Lang] = true
+		for _, f := range []string{"area", "age_band"} {
+			for _, v := range r.Values[f] {
+				seen[f][v] = true
+			}
+		}
+		for _, a := range tc.Answers {
+			declined = declined || a.Press == "_skip"
+			if _, ok := c.Crisis.Match(a.Text); ok {
+				crisis = true
+			}
+		}
+	}
+	want := map[string][]string{"area": c.Field("area").Values, "age_band": c.Field("age_band").Values}
+	for _, l := range c.Languages {
+		want["lang"] = append(want["lang"], l.Code)
+	}
+	for f, values := range want {
+		for _, v := range values {
+			if !seen[f][v] {
+				t.Errorf("no conversation test reaches %s %s", f, v)
+			}
+		}
+	}
+	if !declined || !crisis {
+		t.Errorf("the tests decline an answer: %v; type a crisis phrase: %v; want both", declined, crisis)
 	}
 }

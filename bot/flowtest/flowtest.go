@@ -26,6 +26,10 @@ type Result struct {
 	// and Fired the rules whose condition held whenever suggestions were
 	// shown: what polku test --cover adds up.
 	Shown, Fired []string
+	// Lang and Values are the conversation's language and the answers the
+	// session holds at the end, by field: what a suite covers.
+	Lang   string
+	Values map[string][]string
 }
 
 // Passed reports whether every expectation held.
@@ -65,6 +69,17 @@ func Run(ctx context.Context, c *content.Content, tc *content.TestCase) Result {
 		return r
 	}
 	t.check(tc.Expect)
+	if sess := t.session(); sess != nil {
+		r.Lang, r.Values = sess.Lang, map[string][]string{}
+		if f := c.Flow(sess.Flow); f != nil {
+			w := c.Replay(f, sess.Answers)
+			for _, fl := range c.Fields {
+				if v := w.Profile.Values(fl); v != nil {
+					r.Values[fl.Name] = v
+				}
+			}
+		}
+	}
 	return r
 }
 
