@@ -361,6 +361,8 @@ func (s *source) explicitKey(p Pos) bool {
 type fastConverter struct {
 	src     *source
 	refused bool
+	// inFlow counts the [lists] and {maps} the node is in
+	inFlow int
 	// lastLineEnds is set when the file ends with a line break: goccy
 	// drops white space at the end of a block that ends the file without one
 	lastLineEnds bool
@@ -377,6 +379,10 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 		// yaml.v3 takes (a line not indented under its key)
 		c.refused = true
 		return nil
+	}
+	if y.Style&yaml3.FlowStyle != 0 {
+		c.inFlow++
+		defer func() { c.inFlow-- }()
 	}
 	switch y.Kind {
 	case yaml3.MappingNode:
@@ -438,6 +444,12 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 			}
 			n.kind, n.value = nullNode, ""
 		default:
+			c.refused = true
+			return nil
+		}
+		if c.inFlow > 0 && y.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle) == 0 && strings.HasSuffix(y.Value, ":") {
+			// "[0:]": a colon ending a plain text inside brackets is read
+			// differently by the two
 			c.refused = true
 			return nil
 		}
