@@ -58,6 +58,7 @@ var formats = map[string]objectFormat{
 	"language": {doc: "A language of the content.", keys: []keyFormat{
 		{"code", true, vString, "", "A language code such as fi, sv or en, with an optional variant: fi-selko."},
 		{"name", true, vString, "", "The language's name for itself, shown when choosing a language: suomi, svenska, English."},
+		{"words", false, vStringList, "", "Words that switch straight to this language, typed as the whole message: /selko, selkosuomi, helppo suomi."},
 	}},
 	"field": {doc: "A profile field: one thing a flow may learn about a person.", keys: []keyFormat{
 		{"type", true, vFieldType, "", "string (one value), list (several values), int (a whole number) or bool (yes/no)."},

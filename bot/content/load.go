@@ -339,6 +339,24 @@ func (l *loader) loadProfile(f *contentFile) {
 			if name, ok = l.scalar(lm["name"], "language name"); !ok {
 				continue
 			}
+			for _, w := range l.list(lm["words"], "words") {
+				word, ok := l.scalar(w, "word")
+				if !ok {
+					continue
+				}
+				key := NormalizeText(word)
+				if strings.HasPrefix(word, "/") && !slashPattern.MatchString(word) {
+					l.errorf(w, fmt.Sprintf("%q cannot be a slash command", word), "Slash commands use only lower-case a–z, digits and _ (Telegram's rule), for example /selko.")
+					continue
+				}
+				if key == "" {
+					continue
+				}
+				if l.content.langWords == nil {
+					l.content.langWords = map[string]string{}
+				}
+				l.content.langWords[key] = code
+			}
 		}
 		if !languageCode.MatchString(code) {
 			l.errorf(at, fmt.Sprintf("%q is not a language code", code), "Use a two-letter code such as fi, sv or en, optionally with a variant: fi-selko.")

@@ -3,6 +3,7 @@ package content
 import (
 	"bytes"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,4 +96,16 @@ func TestBroken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// baseWith is the base content with old replaced by new in one file.
+func baseWith(t *testing.T, file, old, new string) fstest.MapFS {
+	t.Helper()
+	fsys := maps.Clone(baseFS(t))
+	data := string(fsys[file].Data)
+	if !strings.Contains(data, old) {
+		t.Fatalf("the base %s has no %q to replace", file, old)
+	}
+	fsys[file] = &fstest.MapFile{Data: []byte(strings.Replace(data, old, new, 1))}
+	return fsys
 }

@@ -208,6 +208,10 @@ func (l *loader) loadMessages(f *contentFile) {
 							l.errorf(w, "A command word is empty", "Remove it or write the word.")
 							continue
 						}
+						if code, dup := l.content.langWords[norm]; dup {
+							l.errorf(w, fmt.Sprintf("%q already switches to the language %s", word, code), "It is one of that language's words in rules/profile.yaml. A word can do only one thing: remove it from one of them.")
+							continue
+						}
 						if prev, dup := l.content.commandWords[norm]; dup && prev.cmd.Name != name {
 							l.errorf(w, fmt.Sprintf("%q is already a word of the %s command", word, prev.cmd.Name), "A word can start only one command. Remove it from one of them.")
 							continue
@@ -256,13 +260,22 @@ func (c *Content) ParseCommand(text string) (cmd *Command, arg, lang string) {
 		if w, ok := c.commandWords[strings.ToLower(word)]; ok {
 			return w.cmd, strings.TrimSpace(rest), w.lang
 		}
+		if code, ok := c.langWords[strings.ToLower(word)]; ok && c.Command(CmdLanguage) != nil {
+			return c.Command(CmdLanguage), code, code
+		}
 		return nil, "", ""
 	}
 	if len(t) > 200 {
 		return nil, "", ""
 	}
-	if w, ok := c.commandWords[NormalizeText(t)]; ok {
+	norm := NormalizeText(t)
+	if w, ok := c.commandWords[norm]; ok {
 		return w.cmd, "", w.lang
+	}
+	// a language's own word ("selkosuomi") is the language command with
+	// that language
+	if code, ok := c.langWords[norm]; ok && c.Command(CmdLanguage) != nil {
+		return c.Command(CmdLanguage), code, code
 	}
 	return nil, "", ""
 }

@@ -29,7 +29,10 @@ type Content struct {
 	Crisis *Crisis
 	Files  []string // every content file read, slash-separated
 
-	messages  map[string]Text
+	messages map[string]Text
+	// langWords are the words that switch straight to a language (the
+	// language's words in rules/profile.yaml), normalised or slash forms
+	langWords map[string]string
 	fields    map[string]*Field
 	flows     map[string]*Flow
 	services  map[string]*Service

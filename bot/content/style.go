@@ -219,6 +219,22 @@ func endOnLine(t textRef, at int, found string) Pos {
 	return e
 }
 
+func longestPart(word string) int {
+	n := 0
+	for part := range strings.SplitSeq(word, "-") {
+		n = max(n, utf8.RuneCountInString(part))
+	}
+	return n
+}
+
+// inAddress reports whether the word at runes[at:at+n] is part of a web
+// address: a dot joins it to a letter on either side.
+func inAddress(runes []rune, at, n int) bool {
+	end := at + n
+	return end+1 < len(runes) && runes[end] == '.' && unicode.IsLetter(runes[end+1]) ||
+		at >= 2 && runes[at-1] == '.' && unicode.IsLetter(runes[at-2])
+}
+
 func (l *loader) checkPlain(t textRef, p plainLimits) {
 	runes := []rune(t.value)
 	start := 0
@@ -233,7 +249,10 @@ func (l *loader) checkPlain(t textRef, p plainLimits) {
 				Subject: Range{File: n.src.file, Start: n.pos}})
 		}
 		for _, w := range ws {
-			if utf8.RuneCountInString(w.text) > p.wordLength && !strings.Contains(w.text, "-") {
+			// a part of a web address (satakunnanhyvinvointialue.fi) is
+			// not a word anyone reads as one; names joined with hyphens
+			// (Ylivieska-Kalajoki-Nivala) are read part by part
+			if longestPart(w.text) > p.wordLength && !inAddress(runes, start+w.at, utf8.RuneCountInString(w.text)) {
 				at := start + w.at
 				n := l.at(t, at)
 				l.diags = append(l.diags, Diagnostic{Severity: Warning,

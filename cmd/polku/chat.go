@@ -26,7 +26,7 @@ func runChat(ctx context.Context, args []string, getenv env, stdin io.Reader, st
 	flowID := fs.String("flow", "", "the flow to talk through, e.g. volunteer (default: the content's start flow)")
 	sc := storeFlags(fs, getenv)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, `Usage: polku chat [--lang fi|sv|en] [--flow ID] [--content DIR] [--redis URL]
+		fmt.Fprintln(stderr, `Usage: polku chat [--lang fi|sv|en|fi-selko] [--flow ID] [--content DIR] [--redis URL]
        polku chat --content DIR --watch
 
 Talk to Polku in this terminal: answer with an option's number or in your own
@@ -41,6 +41,7 @@ content that worked.
 
 Examples:
   polku chat --lang sv                          in Swedish
+  polku chat --lang fi-selko                    in plain Finnish (selkosuomi)
   polku chat --flow volunteer                   the questions for a volunteer
   printf '1, 2\n2\ntampere\n' | polku chat       answers piped in, one per line
   polku chat --content mycontent --watch        try edits as you save them
