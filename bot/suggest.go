@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"polku/bot/content"
 )
@@ -134,6 +136,17 @@ func (t *turn) placeNames(codes []string) string {
 // languageName names a language code by the content's own name for it,
 // or the code when the content does not have the language.
 func (t *turn) languageName(code string) string {
+	// named in the conversation's language ("Finnish", "finska") when the
+	// languages question has a label for it, else by its own name
+	if f := t.c.LanguagesField(); f != nil {
+		if name := f.ValueLabel(code, t.lang()); name != code {
+			if strings.HasPrefix(t.lang(), "en") {
+				return name // English writes language names with a capital
+			}
+			r, n := utf8.DecodeRuneInString(name)
+			return string(unicode.ToLower(r)) + name[n:]
+		}
+	}
 	for _, l := range t.c.Languages {
 		if l.Code == code {
 			return l.Name

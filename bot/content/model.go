@@ -341,6 +341,10 @@ func (c *Content) Field(name string) *Field { return c.fields[name] }
 // services are filtered by it and municipalities answer it.
 func (c *Content) AreaField() *Field { return c.areaField }
 
+// LanguagesField is the field of the languages a person can use
+// ("languages"), if declared: its labels name languages in each language.
+func (c *Content) LanguagesField() *Field { return c.langField }
+
 // Flow returns the flow with id, or nil.
 func (c *Content) Flow(id string) *Flow { return c.flows[id] }
 
