@@ -78,6 +78,8 @@ var formats = map[string]objectFormat{
 		{"how_to_start", false, vText, "", "The usual first step, for any service of this kind."},
 		{"for_residents", false, vBool, "", "true for a municipality's service for its own residents (outreach youth work, employment services): a service that lists municipalities is then shown only to people who live in one of them, or who did not say which municipality."},
 		{"public", false, vBool, "", "true for a public authority's service (the wellbeing county's, the municipality's): a person's own one is shown even when it does not list their language, with a note that they may ask for an interpreter."},
+		{"sources", false, vStringList, "", "The addresses of the pages the kind's facts were read from; polku check warns about a kind without them."},
+		{"checked", false, vDate, "", "The date someone last read the sources, year-month-day."},
 	}},
 	"catalogue file": {doc: "A file in rules/services/: organisations and the services they run. Names follow Open Referral HSDS where one fits.", keys: []keyFormat{
 		{"organizations", false, vList, "organization", "Organisations that run the services."},

@@ -38,6 +38,19 @@ func (c *Content) Freshness(today time.Time, maxAge Age) Diagnostics {
 				Detail:  fmt.Sprintf("Read %s again and change checked: to the day you did (older than %s).", o.Source, maxAge)})
 		}
 	}
+	for _, k := range c.Kinds {
+		at := Range{File: k.File, Start: k.Pos}
+		switch ago, old := due(k.Checked); {
+		case len(k.Sources) == 0:
+			ds = append(ds, Diagnostic{Severity: Warning, Subject: at,
+				Summary: fmt.Sprintf("The kind %q has no sources", k.ID),
+				Detail:  "Add sources: with the addresses of the pages its facts (who it suits, what it costs) were read from, and checked: with the date you read them."})
+		case old:
+			ds = append(ds, Diagnostic{Severity: Warning, Subject: at,
+				Summary: fmt.Sprintf("The kind %q was last checked %s", k.ID, ago),
+				Detail:  fmt.Sprintf("Read its sources again and change checked: to the day you did (older than %s).", maxAge)})
+		}
+	}
 	for _, s := range c.Services {
 		if ago, old := due(s.Checked); old {
 			ds = append(ds, Diagnostic{Severity: Warning, Subject: Range{File: s.File, Start: s.Pos},

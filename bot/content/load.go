@@ -533,6 +533,12 @@ func (l *loader) loadKinds(f *contentFile) {
 		if n := km["for_residents"]; n != nil {
 			k.Residents, _ = l.boolean(n, "for_residents")
 		}
+		for _, n := range l.list(km["sources"], "sources") {
+			if u, ok := l.url(n, "source"); ok {
+				k.Sources = append(k.Sources, u)
+			}
+		}
+		k.Checked = l.date(km["checked"], "the date someone last read the sources")
 		l.kinds[id] = k
 		l.content.Kinds = append(l.content.Kinds, k)
 	}

@@ -219,8 +219,11 @@ type Kind struct {
 	// residents (outreach youth work, employment services): one of another
 	// municipality is no use to the person.
 	Residents bool
-	File      string
-	Pos       Pos
+	// Sources are the pages the kind's facts were read from, on Checked.
+	Sources []string
+	Checked string
+	File    string
+	Pos     Pos
 }
 
 // Organization runs services. Fields follow Open Referral HSDS.

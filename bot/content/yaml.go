@@ -198,7 +198,7 @@ func parseFast(s *source, src []byte) (n *node) {
 	if body.Kind == yaml3.ScalarNode && body.Tag == "!!null" && body.Value == "" {
 		return nil // an empty document
 	}
-	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n"))}
+	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n")), hashes: bytes.Contains(src, []byte(" #"))}
 	n = c.convert(body, 0)
 	if c.refused {
 		return nil
@@ -302,6 +302,22 @@ func (s *source) plainBlockHeader(p Pos) bool {
 	return t == "" || t == "\r" || (t[0] == '#' && len(t) < len(rest))
 }
 
+// continues reports whether a plain text starting at p goes on past the
+// end of its line: its value is longer than what the line holds from p.
+func (s *source) continues(p Pos, value string) bool {
+	if p.Line > len(s.lines) {
+		return false
+	}
+	col, rest := 1, 0
+	for range s.lines[p.Line-1] {
+		if col >= p.Col {
+			rest++
+		}
+		col++
+	}
+	return utf8.RuneCountInString(value) > rest
+}
+
 // closesOnItsLine reports whether the [ or { at p is closed on the same
 // line, reading quoted texts as such.
 func (s *source) closesOnItsLine(p Pos) bool {
@@ -361,6 +377,8 @@ func (s *source) explicitKey(p Pos) bool {
 type fastConverter struct {
 	src     *source
 	refused bool
+	// hashes is set when the file has a " #" (a comment after text)
+	hashes bool
 	// inFlow counts the [lists] and {maps} the node is in
 	inFlow int
 	// lastLineEnds is set when the file ends with a line break: goccy
@@ -444,6 +462,13 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 			}
 			n.kind, n.value = nullNode, ""
 		default:
+			c.refused = true
+			return nil
+		}
+		if y.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle|yaml3.LiteralStyle|yaml3.FoldedStyle) == 0 &&
+			c.hashes && c.src.continues(Pos{max(y.Line, 1), max(y.Column, 1)}, y.Value) {
+			// a plain text over several lines, in a file with comments:
+			// goccy reads a "#" on a later line as part of the text
 			c.refused = true
 			return nil
 		}
