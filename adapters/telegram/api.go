@@ -65,8 +65,8 @@ func scrubError(err error, token string) error {
 	if errors.As(err, &ue) {
 		return fmt.Errorf("%s %s: %w", ue.Op, redact(ue.URL, token), scrubError(ue.Err, token))
 	}
-	if token != "" && strings.Contains(err.Error(), token) {
-		return errors.New(redact(err.Error(), token))
+	if msg := err.Error(); redact(msg, token) != msg {
+		return errors.New(redact(msg, token))
 	}
 	return err
 }
@@ -75,7 +75,11 @@ func redact(s, token string) string {
 	if token == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, token, "REDACTED")
+	// as written, and as a URL may quote it (the colon escaped)
+	for _, form := range []string{token, url.PathEscape(token), url.QueryEscape(token)} {
+		s = strings.ReplaceAll(s, form, "REDACTED")
+	}
+	return s
 }
 
 // api makes Bot API calls: each through the flood limits, retried when
@@ -281,6 +285,14 @@ func (a *api) do(ctx context.Context, chat int64, call func(*tgbotapi.BotAPI) (*
 		case errors.As(err, &te) && te.Code < 500:
 			// the request is wrong: sending it again changes nothing
 			return nil, &tgbotapi.Error{Code: te.Code, Message: safeDescription(te.Message), ResponseParameters: te.ResponseParameters}
+		}
+		// a URL that does not parse is a configuration error: no retry
+		// mends it (CheckAPIURL keeps it from happening at start)
+		var ue *url.Error
+		parse := errors.As(err, &ue) && ue.Op == "parse"
+		err = scrubError(err, a.token) // whatever the path, never the token
+		if parse {
+			return nil, err
 		}
 		// Telegram's own failure or the network: back off and try again
 		failures++

@@ -214,6 +214,11 @@ func TestScrubError(t *testing.T) {
 	if !strings.Contains(got, "REDACTED") || !strings.Contains(got, "getMe") {
 		t.Errorf("scrubbed error says too little: %s", got)
 	}
+	// quoted the way a URL writes it, the colon escaped
+	escaped := errors.New(`parse "https://x/bot123456%3ASECRET-token_value/getMe": invalid`)
+	if got := scrubError(escaped, token).Error(); strings.Contains(got, "SECRET") {
+		t.Errorf("the escaped token shows: %s", got)
+	}
 }
 
 // TestLength: Telegram counts UTF-16 code units: two for a character

@@ -115,6 +115,9 @@ func New(ctx context.Context, h Handler, o Options) (*Adapter, error) {
 	if o.APIURL == "" {
 		o.APIURL = DefaultAPIURL
 	}
+	if err := CheckAPIURL(o.APIURL); err != nil {
+		return nil, err
+	}
 	endpoint := o.APIURL
 	if !strings.Contains(endpoint, "%s") {
 		endpoint = strings.TrimSuffix(endpoint, "/") + "/bot%s/%s"

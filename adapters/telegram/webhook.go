@@ -78,6 +78,23 @@ func (a *Adapter) serveWebhook(ctx context.Context) error {
 var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // checkWebhook checks the webhook settings before anything starts.
+// CheckAPIURL refuses a Bot API address that cannot be right, before the
+// token is ever put into it: a URL that does not parse, or that is not
+// http(s), would fail every call with an error quoting the URL — token and
+// all — and a stray % would be read as a format verb. The address may end
+// in Telegram's own form, /bot%s/%s (the token, then the method).
+func CheckAPIURL(raw string) error {
+	n := strings.Count(raw, "%s")
+	if strings.Count(raw, "%") != n || (n != 0 && n != 2) {
+		return fmt.Errorf("TELEGRAM_API_URL %q has a %% that is not part of /bot%%s/%%s: write the server's address, such as http://127.0.0.1:8081", raw)
+	}
+	u, err := url.Parse(strings.ReplaceAll(raw, "%s", "x"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("TELEGRAM_API_URL %q is not an http:// or https:// address of a server, such as http://127.0.0.1:8081", raw)
+	}
+	return nil
+}
+
 func checkWebhook(o Options) error {
 	u, err := url.Parse(o.WebhookURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {

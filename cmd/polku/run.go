@@ -108,6 +108,12 @@ func runServe(ctx context.Context, inv invocation) error {
 	if tgToken == "" && dcToken == "" {
 		return usageError{msg: "nothing to serve: set TELEGRAM_TOKEN and/or DISCORD_TOKEN (the README says how to get them)"}
 	}
+	if tgToken != "" && *apiURL != "" {
+		// a configuration error, said at once and without the token
+		if err := telegram.CheckAPIURL(*apiURL); err != nil {
+			return usageError{msg: err.Error()}
+		}
+	}
 	if *watch && *dir == "" {
 		return usageError{msg: "--watch needs a content directory: use --content DIR or set POLKU_CONTENT"}
 	}
