@@ -198,7 +198,7 @@ func parseFast(s *source, src []byte) (n *node) {
 	if body.Kind == yaml3.ScalarNode && body.Tag == "!!null" && body.Value == "" {
 		return nil // an empty document
 	}
-	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n")), hashes: bytes.Contains(src, []byte(" #"))}
+	c := fastConverter{src: s, lastLineEnds: bytes.HasSuffix(src, []byte("\n"))}
 	n = c.convert(body, 0)
 	if c.refused {
 		return nil
@@ -377,8 +377,6 @@ func (s *source) explicitKey(p Pos) bool {
 type fastConverter struct {
 	src     *source
 	refused bool
-	// hashes is set when the file has a " #" (a comment after text)
-	hashes bool
 	// inFlow counts the [lists] and {maps} the node is in
 	inFlow int
 	// lastLineEnds is set when the file ends with a line break: goccy
@@ -466,9 +464,10 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 			return nil
 		}
 		if y.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle|yaml3.LiteralStyle|yaml3.FoldedStyle) == 0 &&
-			c.hashes && c.src.continues(Pos{max(y.Line, 1), max(y.Column, 1)}, y.Value) {
-			// a plain text over several lines, in a file with comments:
-			// goccy reads a "#" on a later line as part of the text
+			c.src.continues(Pos{max(y.Line, 1), max(y.Column, 1)}, y.Value) {
+			// a plain text over several lines: goccy folds some of them
+			// differently (a later "#", a line of only "-"); content
+			// writes long texts on one line or with | and >
 			c.refused = true
 			return nil
 		}

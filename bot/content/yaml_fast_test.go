@@ -74,7 +74,7 @@ func agreeSeeds(t testing.TB) map[string][]byte {
 		// and text after the top value, which only reading on finds
 		"0 #\n0", "- a\nb", "{a: 1}\nb", "[a]\n- b",
 		// colons in texts of a flow map or list
-		"\r0", "a: b\rc: d\r\n", "|\n å ", "x: |\n  a  \n  b \n", "0000\n\n       \n000", " 0: …\n  -\n ", "00000: {0: 0\n0}", "0:\n 0X0: 00", "0: 0\n -0", "00000: {0: [0:]}", "0: 0\n - #", "x: a\n  b # c\ny: 1 # d\n", "a: 0B1\nb: 0O7\nc: +0x1F\n", "x: [a,\n  b]\n", "x: 'a\n  \n  b'\n", "{00:: 0}", "{a: b:c}", "[a:b, https://x.fi/y]", "{fi: https://x.fi, sv: 'x'}", "x: a:b\n",
+		"\r0", "a: b\rc: d\r\n", "|\n å ", "x: |\n  a  \n  b \n", "0000\n\n       \n000", " 0: …\n  -\n ", "00000: {0: 0\n0}", "0:\n 0X0: 00", "0: 0\n -0", "00000: {0: [0:]}", "0: 0\n - #", "0: 0\n -\n 0", "x: a\n  b # c\ny: 1 # d\n", "a: 0B1\nb: 0O7\nc: +0x1F\n", "x: [a,\n  b]\n", "x: 'a\n  \n  b'\n", "{00:: 0}", "{a: b:c}", "[a:b, https://x.fi/y]", "{fi: https://x.fi, sv: 'x'}", "x: a:b\n",
 	} {
 		seeds[fmt.Sprintf("snippet %d", i)] = []byte(s)
 	}
