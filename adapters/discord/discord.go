@@ -211,7 +211,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		if strings.Contains(err.Error(), "4004") || strings.Contains(err.Error(), "401") {
 			return errors.New("DISCORD_TOKEN is not accepted by Discord (authentication failed): copy the bot token again from the Developer Portal")
 		}
-		return fmt.Errorf("discord: connect: %w", err)
+		return fmt.Errorf("connect: %w", err)
 	}
 	select {
 	case <-a.ready:
