@@ -471,9 +471,10 @@ func (c *fastConverter) convert(y *yaml3.Node, depth int) *node {
 			c.refused = true
 			return nil
 		}
-		if c.inFlow > 0 && y.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle) == 0 && strings.HasSuffix(y.Value, ":") {
-			// "[0:]": a colon ending a plain text inside brackets is read
-			// differently by the two
+		if c.inFlow > 0 && y.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle) == 0 && strings.Contains(y.Value, ":") &&
+			(strings.HasSuffix(y.Value, ":") || !strings.ContainsAny(y.Value, " \t")) {
+			// "[0:]", "[0:0]": a colon in a plain word inside brackets is
+			// read differently by the two
 			c.refused = true
 			return nil
 		}
