@@ -305,8 +305,13 @@ func (s *source) plainBlockHeader(p Pos) bool {
 // continues reports whether a plain text starting at p goes on past the
 // end of its line: its value is longer than what the line holds from p.
 func (s *source) continues(p Pos, value string) bool {
-	if p.Line > len(s.lines) {
+	// folding turns a line break into a space or a \n: a word alone
+	// (every key) is on one line
+	if p.Line > len(s.lines) || !strings.ContainsAny(value, " \n") {
 		return false
+	}
+	if line := s.lines[p.Line-1]; len(line) >= len(value) && strings.HasSuffix(strings.TrimRight(line, " \t\r"), value) {
+		return false // the value ends its line, as most do
 	}
 	col, rest := 1, 0
 	for range s.lines[p.Line-1] {
