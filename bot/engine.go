@@ -125,7 +125,9 @@ func (e *Engine) Handle(ctx context.Context, msg Message) (Reply, error) {
 		reply, act = t.reply, t.act
 		reply.PrevUpdate = s.lastSeen()
 		reply.LastUpdate = reply.PrevUpdate
-		if e.counter != nil {
+		if e.counter != nil && (save || !fresh) {
+			// a first message that keeps nothing (help, my data) begins
+			// no conversation
 			events = t.events(fresh, cmd, now)
 		}
 		if !save {

@@ -36,13 +36,19 @@ func TestFirstContact(t *testing.T) {
 			if r.Lang != tt.wantLang {
 				t.Errorf("reply language = %q, want %q", r.Lang, tt.wantLang)
 			}
-			if c.step() != "wants" {
+			if tt.msg.Text == "/help" {
+				// help at first contact keeps nothing and asks nothing:
+				// the next message gets the greeting
+				if !strings.Contains(notes(r), "en help") || r.Question != nil {
+					t.Errorf("notes = %q, question %v; want the help text alone", r.Notes, r.Question)
+				}
+				if r := c.send(bot.Message{Text: "hello", Lang: "en"}); !strings.Contains(notes(r), "en welcome") || c.step() != "wants" {
+					t.Errorf("after /help, hello gets %q at %q; want the welcome and the first question", r.Notes, c.step())
+				}
+			} else if c.step() != "wants" {
 				t.Errorf("first question = %q, want wants", c.step())
 			}
 			if tt.msg.Text == "/help" {
-				if !strings.Contains(notes(r), "en help") {
-					t.Errorf("notes = %q, want the help text", r.Notes)
-				}
 				return
 			}
 			// the welcome, then the flow's opening message, then the question

@@ -79,3 +79,22 @@ func TestExclusiveOption(t *testing.T) {
 		t.Errorf("chosen at once with health care: answer %v, want health_care alone", got)
 	}
 }
+
+// TestTypedAfterTicks: a number typed after ticks made with buttons adds
+// to the ticks (issue 16: it used to drop them).
+func TestTypedAfterTicks(t *testing.T) {
+	c := newConv(t, builtin(t))
+	c.send(bot.Message{Text: "hei", Lang: "fi"})
+	c.press("ask_me")
+	c.press("work") // ticked with a button
+	c.say("2")      // then "Opiskella" typed by its number
+	var got string
+	for _, a := range c.session().Answers {
+		if a.Step == "wants" {
+			got = a.Value
+		}
+	}
+	if got != "work,study" {
+		t.Errorf("wants = %q, want work and study", got)
+	}
+}

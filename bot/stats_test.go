@@ -120,7 +120,10 @@ func TestStatsFirstContact(t *testing.T) {
 	}{
 		{"/start", []bot.Message{{Command: content.CmdStart}}, []string{"started fi", "reached wants fi"}},
 		{"/start twice: the second is a re-ask", []bot.Message{{Command: content.CmdStart}, {Command: content.CmdStart}}, []string{"started fi", "reached wants fi"}},
-		{"help first", []bot.Message{{Text: "/help"}}, []string{"started en", "reached wants en"}},
+		// help and "what do you know" start nothing: the next message does
+		{"help first", []bot.Message{{Text: "/help"}}, nil},
+		{"help, then hello", []bot.Message{{Text: "/help"}, {Text: "hei"}}, []string{"started fi", "reached wants fi"}},
+		{"my data first", []bot.Message{{Command: content.CmdMyData}}, nil},
 		{"asks for a person first", []bot.Message{{Text: "/ihminen"}}, []string{"started fi", "reached wants fi", "handoff wants fi"}},
 		{"restart first", []bot.Message{{Command: content.CmdRestart}}, []string{"started fi", "reached wants fi"}},
 		{"a sticker first", []bot.Message{{Unsupported: "sticker"}}, []string{"started fi", "reached wants fi"}},

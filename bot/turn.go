@@ -93,6 +93,10 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 	switch {
 	case s.Handoff != nil && s.Handoff.Stage != HandoffConsent:
 		return t.handingOff(cmd) || changed
+	case cmd != nil && fresh && (cmd.Name == content.CmdHelp || cmd.Name == content.CmdMyData):
+		// answered, and nothing is kept: no conversation has begun, and
+		// the next message gets the greeting and its privacy note
+		return t.command(cmd, arg, fresh)
 	case cmd != nil:
 		return t.command(cmd, arg, fresh) || changed
 	case fresh:
@@ -288,13 +292,17 @@ func (t *turn) command(cmd *content.Command, arg string, fresh bool) bool {
 		return true
 	case content.CmdHelp:
 		t.note(t.help())
-		t.ask()
+		if !fresh {
+			t.ask()
+		}
 		return false
 	case content.CmdPerson:
 		return t.person()
 	case content.CmdMyData:
 		t.myData()
-		t.ask()
+		if !fresh {
+			t.ask()
+		}
 		return false
 	}
 	t.ask()
@@ -420,6 +428,17 @@ func atOnce(st *content.Step, values []string) []string {
 	return specific
 }
 
+// inOrder is values in the question's order, each once.
+func (t *turn) inOrder(st *content.Step, values []string) []string {
+	var out []string
+	for _, o := range st.Options {
+		if slices.Contains(values, o.Value) {
+			out = append(out, o.Value)
+		}
+	}
+	return out
+}
+
 // chooseMany answers a multiple choice with options chosen at once (a
 // select menu), in the question's order; any option it does not have
 // makes the choice stale.
@@ -488,6 +507,11 @@ func (t *turn) text() bool {
 	}
 	if st.Multi() {
 		if values := t.matchMany(q, t.msg.Text); values != nil {
+			// typed after ticks made with buttons: the typed ones are
+			// added to the ticks, not put in their place
+			if picked := t.picked(); len(picked) > 0 {
+				values = t.inOrder(st, atOnce(st, append(picked, values...)))
+			}
 			return t.answer(content.Answer{Step: st.ID, Value: strings.Join(values, content.ListSep)})
 		}
 	} else if o := t.matchStep(st, q, t.msg.Text); o != "" {
@@ -932,15 +956,8 @@ func (t *turn) matchMany(q *Question, text string) []string {
 	if len(values) == 0 {
 		return nil
 	}
-	values = atOnce(st, values)
-	// keep the question's order, so the same picks are stored the same way
-	var ordered []string
-	for _, o := range st.Options {
-		if slices.Contains(values, o.Value) {
-			ordered = append(ordered, o.Value)
-		}
-	}
-	return ordered
+	// in the question's order, so the same picks are stored the same way
+	return t.inOrder(st, atOnce(st, values))
 }
 
 func (t *turn) isAndWord(w string) bool {
