@@ -248,6 +248,11 @@ func TestWebhook(t *testing.T) {
 		{"the secret with more", r.secret + "x", upd, 401},
 		{"not JSON", r.secret, "<html>", 400},
 		{"not an update", r.secret, `[1,2]`, 400},
+		// two values: the first alone would be a valid update; the fast
+		// reader refuses it, and so must the general one (a key it does
+		// not know sends the body there)
+		{"two updates in one body", r.secret, `{"update_id":60001,"x":1} {"update_id":60002}`, 400},
+		{"an update and more", r.secret, upd + ` []`, 400},
 	} {
 		if got := r.post(tt.body, tt.secret); got != tt.want {
 			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)

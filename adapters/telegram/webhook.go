@@ -95,6 +95,8 @@ func CheckAPIURL(raw string) error {
 	return nil
 }
 
+var errTrailingData = errors.New("more than one JSON value")
+
 func checkWebhook(o Options) error {
 	u, err := url.Parse(o.WebhookURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
@@ -127,7 +129,13 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(http.MaxBytesReader(w, r.Body, maxUpdate), r.ContentLength, maxUpdate)
 	u, ok := fastUpdate(body)
 	if err == nil && !ok {
-		err = json.NewDecoder(bytes.NewReader(body)).Decode(&u)
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err = dec.Decode(&u); err == nil {
+			// one update per post: a second value after it is not Telegram
+			if _, next := dec.Token(); next != io.EOF {
+				err = errTrailingData
+			}
+		}
 	}
 	if err != nil {
 		// not an update at all: posting it again would not help
@@ -198,6 +206,8 @@ func errKind(err error) string {
 		return "unexpected JSON type for " + te.Field
 	case strings.Contains(err.Error(), "too large"):
 		return "body too large"
+	case errors.Is(err, errTrailingData):
+		return errTrailingData.Error()
 	}
 	return "unreadable"
 }
