@@ -26,3 +26,20 @@ func TestCheckAPIURL(t *testing.T) {
 		}
 	}
 }
+
+// TestToldSetBounded: the groups told that Polku talks one to one are
+// remembered up to a bound, never more.
+func TestToldSetBounded(t *testing.T) {
+	s := toldSet{m: map[int64]bool{}, max: 3}
+	for id := range int64(10) {
+		if !s.first(id) {
+			t.Errorf("group %d was not new", id)
+		}
+		if s.first(id) {
+			t.Errorf("group %d counted as new twice in a row", id)
+		}
+		if len(s.m) > 3 {
+			t.Fatalf("%d groups remembered, want at most 3", len(s.m))
+		}
+	}
+}

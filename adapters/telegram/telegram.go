@@ -90,7 +90,7 @@ type Adapter struct {
 	asked asked
 
 	mu       sync.Mutex
-	groups   map[int64]bool      // group chats already told Polku talks one to one
+	groups   toldSet             // group chats already told Polku talks one to one
 	failing  map[int]time.Time   // update ids that failed, since when
 	commands map[string][]string // what setMyCommands last set, by language
 	// commandRetry is the first wait before setMyCommands is tried again,
@@ -145,7 +145,7 @@ func New(ctx context.Context, h Handler, o Options) (*Adapter, error) {
 		rate.interval = 0
 	}
 	a := &Adapter{h: h, o: o, log: o.Logger.With("platform", Platform), chats: chatqueue.New[int64](),
-		groups: map[int64]bool{}, failing: map[int]time.Time{}, asked: asked{m: map[int64]askedMsg{}},
+		groups: toldSet{m: map[int64]bool{}, max: maxGroupsTold}, failing: map[int]time.Time{}, asked: asked{m: map[int64]askedMsg{}},
 		commandRetry: 30 * time.Second}
 	// The library's constructor calls getMe without a context; build the
 	// template by hand and make the call through our client instead.
@@ -268,14 +268,36 @@ func (a *Adapter) message(ctx context.Context, u tgbotapi.Update, m *tgbotapi.Me
 	return a.converse(ctx, u, m.Chat.ID, m.From.ID, msg, nil)
 }
 
+// maxGroupsTold bounds the group chats remembered as told: past it the
+// list starts afresh, so a bot added to many groups holds no growing list
+// (a group may then be told a second time, which does no harm).
+const maxGroupsTold = 10_000
+
+// toldSet remembers ids up to max, then starts afresh.
+type toldSet struct {
+	m   map[int64]bool
+	max int
+}
+
+// first reports whether id is new, and remembers it.
+func (s *toldSet) first(id int64) bool {
+	if s.m[id] {
+		return false
+	}
+	if len(s.m) >= s.max {
+		clear(s.m)
+	}
+	s.m[id] = true
+	return true
+}
+
 // group tells a group chat, once, that Polku talks one to one, and then
 // stays quiet there: nothing is kept about anyone in it.
 func (a *Adapter) group(ctx context.Context, m *tgbotapi.Message) error {
 	a.mu.Lock()
-	told := a.groups[m.Chat.ID]
-	a.groups[m.Chat.ID] = true
+	first := a.groups.first(m.Chat.ID)
 	a.mu.Unlock()
-	if told {
+	if !first {
 		return nil
 	}
 	lang := ""
