@@ -190,3 +190,26 @@ func TestHostileText(t *testing.T) {
 }
 
 // hostileStrings are the Big List of Naughty Strings (../shared/data).
+
+// TestPrivateChatIsTheSenders: a "private" message whose chat is not the
+// sender's own is not from Telegram; it reaches no one's conversation.
+func TestPrivateChatIsTheSenders(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigOptions{})
+	const victim, sender = 9001, 9002
+	r.tg.AddUser(telegramtest.User{ID: victim, FirstName: "V", LanguageCode: "en"})
+	r.tg.SendUpdate(map[string]any{"message": map[string]any{
+		"chat": map[string]any{"id": victim, "type": "private"},
+		"from": map[string]any{"id": sender, "is_bot": false, "first_name": "S", "language_code": "en"},
+		"text": "/start",
+	}})
+	r.waitDone()
+	if ms := r.tg.Messages(victim); len(ms) != 0 {
+		t.Errorf("the chat got %v; want nothing", texts(ms))
+	}
+	for _, id := range []int64{victim, sender} {
+		if s := r.sessionBytes(id); s != "" {
+			t.Errorf("a session was kept for %d", id)
+		}
+	}
+}

@@ -257,6 +257,12 @@ func (a *Adapter) message(ctx context.Context, u tgbotapi.Update, m *tgbotapi.Me
 	if !private(m.Chat) {
 		return a.group(ctx, m)
 	}
+	if m.Chat.ID != m.From.ID {
+		// a private chat is the sender's own: anything else is not from
+		// Telegram, and must not reach another person's conversation
+		a.log.Warn("private message from someone else than the chat's person: ignored")
+		return nil
+	}
 	if m.PinnedMessage != nil {
 		return nil // a pin is not something the person said
 	}
@@ -342,7 +348,7 @@ func (a *Adapter) membership(ctx context.Context, m *tgbotapi.ChatMemberUpdated)
 
 func (a *Adapter) callback(ctx context.Context, u tgbotapi.Update) error {
 	q := u.CallbackQuery
-	if q.From == nil || q.Message == nil || !private(q.Message.Chat) {
+	if q.From == nil || q.Message == nil || !private(q.Message.Chat) || q.Message.Chat.ID != q.From.ID {
 		// a button on a message Telegram no longer shows, or in a group:
 		// still answer it, so no spinner is left turning
 		a.answerCallback(ctx, q.ID, "")
