@@ -173,6 +173,19 @@ scan:
 	}
 }
 
+// typed skips a value the adapter never reads, but that the library's
+// Message has a field for: encoding/json would refuse it in the wrong
+// shape ("entities":[{"language":0}]), so it must fit that field's type.
+// Only the few messages that carry one pay for the reflection.
+func (r *fastReader) typed(v any) {
+	r.ws()
+	start := r.i
+	r.skip()
+	if r.ok && json.Unmarshal(r.b[start:r.i], v) != nil {
+		r.ok = false
+	}
+}
+
 func (r *fastReader) bool() bool {
 	r.ws()
 	rest := r.b[r.i:]
@@ -286,8 +299,14 @@ func (r *fastReader) message() *tgbotapi.Message {
 			m.Date = int(r.int())
 		case "text":
 			m.Text = r.str()
-		case "entities", "reply_markup", "edit_date", "link_preview_options":
-			r.skip()
+		case "entities":
+			r.typed(new([]tgbotapi.MessageEntity))
+		case "reply_markup":
+			r.typed(new(tgbotapi.InlineKeyboardMarkup))
+		case "edit_date":
+			r.typed(new(int))
+		case "link_preview_options":
+			r.skip() // not a field of the library's Message: encoding/json ignores it too
 		default:
 			r.ok = false
 		}
