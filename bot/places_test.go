@@ -274,7 +274,7 @@ func TestPlaceDidYouMean(t *testing.T) {
 	c = newConv(t, placesContent(t))
 	toArea(t, c)
 	c.say("Rovanniemi")
-	r = c.say("en tiedä")
+	r = c.say("hmm")
 	c.wantStep("area")
 	if len(c.session().Picked) != 0 {
 		t.Errorf("the offer outlived the next answer: picked %v", c.session().Picked)

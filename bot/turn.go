@@ -612,10 +612,17 @@ func (t *turn) placeAtEnd() bool {
 }
 
 // isYes reports a typed yes ("kyllä", "joo", "ja", "yes") in any language.
-func (t *turn) isYes(text string) bool {
+func (t *turn) isYes(text string) bool { return t.isWord("yes_words", text) }
+
+// isWord reports whether text is one of the words of message key (words
+// separated by commas), in any language.
+func (t *turn) isWord(key, text string) bool {
 	norm := content.NormalizeText(text)
+	if norm == "" {
+		return false
+	}
 	for _, l := range t.c.Languages {
-		for _, w := range strings.Split(t.c.Message("yes_words", l.Code), ",") {
+		for _, w := range strings.Split(t.c.Message(key, l.Code), ",") {
 			if w = content.NormalizeText(w); w != "" && norm == w {
 				return true
 			}
@@ -834,6 +841,10 @@ func (t *turn) isDecline(text string, st *content.Step) bool {
 	norm := content.NormalizeText(text)
 	if norm == "" {
 		return false
+	}
+	// "ohita", "skip", "hoppa över", "en tiedä": the words people type
+	if t.isWord("decline_words", text) {
+		return true
 	}
 	for _, l := range t.c.Languages {
 		label := content.NormalizeText(t.c.Message("decline", l.Code))

@@ -55,6 +55,7 @@ var MessageKeys = map[string][]string{
 	"and":                nil,
 	"or":                 nil,
 	"yes_words":          nil,
+	"decline_words":      nil,
 	"place_found":        {"place", "area"},
 	"place_maybe":        {"places"},
 	"checked":            {"date"},
