@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"polku"
 )
 
 // TestLanguageWords: a language's words switch straight to it, typed as
@@ -27,5 +29,19 @@ func TestLanguageWords(t *testing.T) {
 	_, ds = Load(baseWith(t, "rules/profile.yaml", en, "{code: en, name: English, words: [/kieli]}"))
 	if !strings.Contains(fmt.Sprint(ds), `"/kieli" already switches to the language en`) {
 		t.Errorf("a language word that is a command word: %v, want an error", ds)
+	}
+}
+
+// TestSlashWordsWithLetters: Swedish commands typed with å, ä and ö find
+// their a–z slash words.
+func TestSlashWordsWithLetters(t *testing.T) {
+	c, ds := Load(polku.Content())
+	if c == nil {
+		t.Fatal(ds)
+	}
+	for text, want := range map[string]string{"/glöm": CmdForget, "/hjälp": CmdHelp, "/språk": CmdLanguage, "/människa": CmdPerson, "/GLÖM": CmdForget} {
+		if cmd, _, _ := c.ParseCommand(text); cmd == nil || cmd.Name != want {
+			t.Errorf("ParseCommand(%q) = %v, want %s", text, cmd, want)
+		}
 	}
 }

@@ -132,6 +132,8 @@ const (
 // CommandNames is every command, in the order help lists them.
 var CommandNames = []string{CmdStart, CmdRestart, CmdBack, CmdLanguage, CmdHelp, CmdPerson, CmdMyData, CmdForget}
 
+var slashFold = strings.NewReplacer("å", "a", "ä", "a", "ö", "o", "é", "e")
+
 var slashPattern = regexp.MustCompile(`^/[a-z0-9_]{1,32}$`)
 
 func (l *loader) loadMessages(f *contentFile) {
@@ -258,7 +260,10 @@ func (c *Content) ParseCommand(text string) (cmd *Command, arg, lang string) {
 		if at := strings.IndexByte(word, '@'); at > 0 {
 			word = word[:at]
 		}
-		if w, ok := c.commandWords[strings.ToLower(word)]; ok {
+		// slash words are a–z (Telegram's rule): /glöm, /hjälp and /språk
+		// as typed are /glom, /hjalp and /sprak
+		word = slashFold.Replace(strings.ToLower(word))
+		if w, ok := c.commandWords[word]; ok {
 			return w.cmd, strings.TrimSpace(rest), w.lang
 		}
 		if code, ok := c.langWords[strings.ToLower(word)]; ok && c.Command(CmdLanguage) != nil {
