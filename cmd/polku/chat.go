@@ -86,7 +86,9 @@ Flags:`)
 	l := *lang
 	if l == "" {
 		l = langFromLocale(getenv("LC_ALL"), getenv("LC_MESSAGES"), getenv("LANG"))
-	} else if !c.Language(l) {
+	} else if code := c.MatchLanguage(l); code != "" {
+		l = code // SV, sv_FI, sv-FI: Swedish
+	} else {
 		var codes []string
 		for _, x := range c.Languages {
 			codes = append(codes, x.Code)
