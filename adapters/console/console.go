@@ -190,6 +190,11 @@ func (c *conv) send(ctx context.Context, m bot.Message) error {
 			return err
 		}
 	}
+	if r.Lang != "" {
+		// the language the person chose stays the terminal's, also after
+		// /forget deletes everything else
+		c.o.Lang = r.Lang
+	}
 	c.render(r)
 	return nil
 }
