@@ -24,9 +24,6 @@ type turn struct {
 	act     *deskAction // what the desk is told once the session is saved
 	named   string      // the municipality this turn's area answer names
 	trace   bool        // cards carry the rules that chose them (staff tools)
-	// crisisShown is set when the text held a crisis phrase and the crisis
-	// message was said
-	crisisShown bool
 }
 
 func (t *turn) lang() string { return t.s.Lang }
@@ -129,7 +126,6 @@ func (t *turn) run(cmd *content.Command, arg, cmdLang string, now time.Time) boo
 // the question asked again, the message still passed on to the volunteer.
 // The text is not an answer: nothing of it is stored, and nothing logged.
 func (t *turn) crisis(fresh bool) bool {
-	t.crisisShown = true
 	t.note(t.say("crisis"))
 	switch {
 	case fresh:
@@ -429,7 +425,7 @@ func atOnce(st *content.Step, values []string) []string {
 }
 
 // inOrder is values in the question's order, each once.
-func (t *turn) inOrder(st *content.Step, values []string) []string {
+func inOrder(st *content.Step, values []string) []string {
 	var out []string
 	for _, o := range st.Options {
 		if slices.Contains(values, o.Value) {
@@ -510,7 +506,7 @@ func (t *turn) text() bool {
 			// typed after ticks made with buttons: the typed ones are
 			// added to the ticks, not put in their place
 			if picked := t.picked(); len(picked) > 0 {
-				values = t.inOrder(st, atOnce(st, append(picked, values...)))
+				values = inOrder(st, atOnce(st, append(picked, values...)))
 			}
 			return t.answer(content.Answer{Step: st.ID, Value: strings.Join(values, content.ListSep)})
 		}
@@ -968,7 +964,7 @@ func (t *turn) matchMany(q *Question, text string) []string {
 		return nil
 	}
 	// in the question's order, so the same picks are stored the same way
-	return t.inOrder(st, atOnce(st, values))
+	return inOrder(st, atOnce(st, values))
 }
 
 func (t *turn) isAndWord(w string) bool {

@@ -62,27 +62,22 @@ func (c *Crisis) Match(text string) (lang string, ok bool) {
 	if len(words) == 0 {
 		return "", false
 	}
-	var excepted [][2]int // spans of look-alikes
-	for _, p := range c.except {
-		for i := range words {
-			if end, ok := p.matchAt(words, i); ok {
-				excepted = append(excepted, [2]int{i, end})
-			}
-		}
-	}
 	// a phrase that shares a word with a look-alike is the look-alike:
-	// "haluan kuolla nauruun" is not "haluan kuolla"
-	overlaps := func(start, end int) bool {
-		for _, e := range excepted {
-			if start < e[1] && e[0] < end {
-				return true
+	// "haluan kuolla nauruun" is not "haluan kuolla". The look-alikes are
+	// looked for only once a phrase is found: most messages have none.
+	overlapsExcept := func(start, end int) bool {
+		for _, p := range c.except {
+			for i := range end {
+				if e, ok := p.matchAt(words, i); ok && start < e {
+					return true
+				}
 			}
 		}
 		return false
 	}
 	try := func(p *crisisPhrase, i int) bool {
 		end, ok := p.matchAt(words, i)
-		return ok && !overlaps(i, end)
+		return ok && !overlapsExcept(i, end)
 	}
 	for i, w := range words {
 		for _, p := range c.exact[w] {

@@ -658,14 +658,24 @@ func in(a, b val) val {
 // general operators.
 var fastShapes = true
 
+// fieldAt is the profile place of the field n names, when n is a field's
+// name and the fast shapes are on.
+func (ec *exprCompiler) fieldAt(n ast.Node) (int, bool) {
+	id, ok := n.(*ast.IdentifierNode)
+	if !fastShapes || !ok || ec.fields[id.Value] == nil {
+		return 0, false
+	}
+	return ec.fields[id.Value].Index, true
+}
+
 // fieldIsText is field == "text" (or !=, negated).
 func (ec *exprCompiler) fieldIsText(n *ast.BinaryNode, negated bool, generic evalFn) evalFn {
-	id, ok1 := n.Left.(*ast.IdentifierNode)
+	i, ok1 := ec.fieldAt(n.Left)
 	lit, ok2 := n.Right.(*ast.StringNode)
-	if !fastShapes || !ok1 || !ok2 || ec.fields[id.Value] == nil {
+	if !ok1 || !ok2 {
 		return nil
 	}
-	i, text := ec.fields[id.Value].Index, lit.Value
+	text := lit.Value
 	return func(e *env) val {
 		if v := &e.p.vals[i]; v.k == kString {
 			return boolVal((v.s == text) != negated)
@@ -677,11 +687,11 @@ func (ec *exprCompiler) fieldIsText(n *ast.BinaryNode, negated bool, generic eva
 // textInField is "text" in field, for a list field.
 func (ec *exprCompiler) textInField(n *ast.BinaryNode, generic evalFn) evalFn {
 	lit, ok1 := n.Left.(*ast.StringNode)
-	id, ok2 := n.Right.(*ast.IdentifierNode)
-	if !fastShapes || !ok1 || !ok2 || ec.fields[id.Value] == nil {
+	i, ok2 := ec.fieldAt(n.Right)
+	if !ok1 || !ok2 {
 		return nil
 	}
-	i, text := ec.fields[id.Value].Index, lit.Value
+	text := lit.Value
 	return func(e *env) val {
 		v := &e.p.vals[i]
 		if v.k != kList {
@@ -700,9 +710,9 @@ func (ec *exprCompiler) textInField(n *ast.BinaryNode, generic evalFn) evalFn {
 
 // fieldInTexts is field in ["a", "b"].
 func (ec *exprCompiler) fieldInTexts(n *ast.BinaryNode, generic evalFn) evalFn {
-	id, ok1 := n.Left.(*ast.IdentifierNode)
+	i, ok1 := ec.fieldAt(n.Left)
 	arr, ok2 := n.Right.(*ast.ArrayNode)
-	if !fastShapes || !ok1 || !ok2 || ec.fields[id.Value] == nil {
+	if !ok1 || !ok2 {
 		return nil
 	}
 	texts := make([]string, len(arr.Nodes))
@@ -713,7 +723,6 @@ func (ec *exprCompiler) fieldInTexts(n *ast.BinaryNode, generic evalFn) evalFn {
 		}
 		texts[j] = lit.Value
 	}
-	i := ec.fields[id.Value].Index
 	return func(e *env) val {
 		if v := &e.p.vals[i]; v.k == kString {
 			return boolVal(slices.Contains(texts, v.s))

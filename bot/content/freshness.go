@@ -25,37 +25,33 @@ func (c *Content) Freshness(today time.Time, maxAge Age) Diagnostics {
 		}
 		return ageText(d, today), true
 	}
+	warn := func(file string, at Pos, summary, detail string) {
+		ds = append(ds, Diagnostic{Severity: Warning, Subject: Range{File: file, Start: at}, Summary: summary, Detail: detail})
+	}
 	for _, o := range c.Orgs {
-		at := Range{File: o.File, Start: o.Pos}
 		switch ago, old := due(o.Checked); {
 		case o.Source == "":
-			ds = append(ds, Diagnostic{Severity: Warning, Subject: at,
-				Summary: fmt.Sprintf("The organization %q has no source", o.ID),
-				Detail:  "Add source: with the address of the page its facts were read from, and checked: with the date you read it."})
+			warn(o.File, o.Pos, fmt.Sprintf("The organization %q has no source", o.ID),
+				"Add source: with the address of the page its facts were read from, and checked: with the date you read it.")
 		case old:
-			ds = append(ds, Diagnostic{Severity: Warning, Subject: at,
-				Summary: fmt.Sprintf("The organization %q was last checked %s", o.ID, ago),
-				Detail:  fmt.Sprintf("Read %s again and change checked: to the day you did (older than %s).", o.Source, maxAge)})
+			warn(o.File, o.Pos, fmt.Sprintf("The organization %q was last checked %s", o.ID, ago),
+				fmt.Sprintf("Read %s again and change checked: to the day you did (older than %s).", o.Source, maxAge))
 		}
 	}
 	for _, k := range c.Kinds {
-		at := Range{File: k.File, Start: k.Pos}
 		switch ago, old := due(k.Checked); {
 		case len(k.Sources) == 0:
-			ds = append(ds, Diagnostic{Severity: Warning, Subject: at,
-				Summary: fmt.Sprintf("The kind %q has no sources", k.ID),
-				Detail:  "Add sources: with the addresses of the pages its facts (who it suits, what it costs) were read from, and checked: with the date you read them."})
+			warn(k.File, k.Pos, fmt.Sprintf("The kind %q has no sources", k.ID),
+				"Add sources: with the addresses of the pages its facts (who it suits, what it costs) were read from, and checked: with the date you read them.")
 		case old:
-			ds = append(ds, Diagnostic{Severity: Warning, Subject: at,
-				Summary: fmt.Sprintf("The kind %q was last checked %s", k.ID, ago),
-				Detail:  fmt.Sprintf("Read its sources again and change checked: to the day you did (older than %s).", maxAge)})
+			warn(k.File, k.Pos, fmt.Sprintf("The kind %q was last checked %s", k.ID, ago),
+				fmt.Sprintf("Read its sources again and change checked: to the day you did (older than %s).", maxAge))
 		}
 	}
 	for _, s := range c.Services {
 		if ago, old := due(s.Checked); old {
-			ds = append(ds, Diagnostic{Severity: Warning, Subject: Range{File: s.File, Start: s.Pos},
-				Summary: fmt.Sprintf("The service %q was last checked %s", s.ID, ago),
-				Detail:  fmt.Sprintf("Read %s again, correct what changed and set checked: to the day you read it; add unverified: with why if you cannot confirm it (older than %s).", s.Source, maxAge)})
+			warn(s.File, s.Pos, fmt.Sprintf("The service %q was last checked %s", s.ID, ago),
+				fmt.Sprintf("Read %s again, correct what changed and set checked: to the day you read it; add unverified: with why if you cannot confirm it (older than %s).", s.Source, maxAge))
 		}
 	}
 	ds.Sort()

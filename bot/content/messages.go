@@ -266,7 +266,7 @@ func (c *Content) ParseCommand(text string) (cmd *Command, arg, lang string) {
 		if w, ok := c.commandWords[word]; ok {
 			return w.cmd, strings.TrimSpace(rest), w.lang
 		}
-		if code, ok := c.langWords[strings.ToLower(word)]; ok && c.Command(CmdLanguage) != nil {
+		if code, ok := c.langWords[word]; ok && c.Command(CmdLanguage) != nil {
 			return c.Command(CmdLanguage), code, code
 		}
 		return nil, "", ""

@@ -174,12 +174,11 @@ func parseFast(s *source, src []byte) (n *node) {
 			n = nil
 		}
 	}()
-	// a line of only spaces or tabs: goccy folds it into a text of several
-	// lines differently, and reads some as an error
+	// text the two readers read differently, found before parsing: a bare
+	// tag, a lone carriage return, a line of only spaces or tabs (goccy
+	// folds it into a text of several lines differently, and reads some as
+	// an error)
 	if hasTag(src) || loneCR(src) || blankWithSpaces(src) {
-		return nil
-	}
-	if secondDocument(src) {
 		return nil
 	}
 	// A Decoder, not Unmarshal: Unmarshal stops after the first document
@@ -230,18 +229,6 @@ func blankWithSpaces(src []byte) bool {
 		}
 	}
 	return false
-}
-
-// secondDocument reports a line that starts or ends a document ("---" or
-// "...") after the first line: more than one document, or text after the
-// end, which the careful reader reports.
-func secondDocument(src []byte) bool {
-	for _, marker := range [][]byte{[]byte("\n---"), []byte("\n...")} {
-		if bytes.Contains(src, marker) {
-			return true
-		}
-	}
-	return bytes.HasPrefix(src, []byte("..."))
 }
 
 // plainInt reports an integer written the common ways: digits (with _),
